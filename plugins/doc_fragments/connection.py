@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """How every module of the collection reaches its API."""
+
+    DOCUMENTATION = r"""
+options:
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request to connect and for each read of its answer. Must be above 0.
+      - A call's worst case is about (O(retries) + 1) x O(timeout) plus the pauses between retries,
+        each at most 30 seconds.
+    type: float
+    default: 10
+  retries:
+    description:
+      - Extra attempts after a connection error, a read time-out, or an HTTP 429, 500, 502, 503 or 504 answer.
+      - Pauses between attempts grow exponentially (at most 0.5, 1, 2, 4 ... seconds, with full jitter);
+        a C(Retry-After) header in seconds or as an HTTP date is honoured instead, capped at 30 seconds.
+      - V(0) disables retries. Between 0 and 10.
+    type: int
+    default: 3
+  validate_certs:
+    description:
+      - Verify the API's TLS certificate.
+      - Set to V(false) only for a server you trust; the module then warns that the key could reach an impostor.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM CA bundle to verify the API's certificate with, instead of the system's.
+    type: path
+  use_proxy:
+    description:
+      - Honour the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
+      - V(false) connects directly whatever they say.
+    type: bool
+    default: true
+  concurrency:
+    description:
+      - With O(ids), how many sessions are fetched at once over one pool of connections. Between 1 and 64.
+    type: int
+    default: 8
+notes:
+  - The key is sent only to the scheme, host and port of O(api_url). A redirect there is followed;
+    a redirect or a C(next_page_uri) naming another host fails the task and is not contacted.
+  - The key is never shown in results, messages or C(-vvvv) output; an API message that echoes it is redacted.
+  - C(~/.netrc) never replaces the key.
+"""
+
+    NGROK = r"""
+options:
+  api_key:
+    description:
+      - An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>).
+      - If not set, the value of the E(NGROK_API_KEY) environment variable is used.
+    type: str
+    required: true
+  api_url:
+    description:
+      - Base URL of the ngrok API.
+      - If not set, the value of the E(NGROK_API_URL) environment variable is used, else the default.
+      - Only C(http) and C(https) URLs, without credentials, query or fragment.
+    type: str
+    default: https://api.ngrok.com
+"""
+
+    PING = r"""
+options:
+  api_key:
+    description:
+      - A Ping Network API key. Sent as the raw C(Authorization) header.
+      - If not set, the value of the E(PING_NETWORK_API_KEY) environment variable is used.
+    type: str
+    required: true
+  api_url:
+    description:
+      - Base URL of the Ping Network customer API, base path included.
+      - If not set, the value of the E(PING_NETWORK_API_URL) environment variable is used, else the default.
+      - Only C(http) and C(https) URLs, without credentials, query or fragment.
+    type: str
+    default: https://api.pingnetwork.io/customer/v2
+"""

@@ -1,0 +1,295 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ngrok_tunnel_session_info
+short_description: Tell whether ngrok agent tunnel sessions are online
+version_added: 0.1.0
+description:
+  - Looks up ngrok agent tunnel sessions through the ngrok API, so a playbook can gate a deploy on them.
+  - With O(id), one session; with O(ids), many, fetched concurrently; with neither, every online session
+    of the account, following every page of the listing, optionally narrowed by O(filter) and O(metadata).
+  - ngrok lists only online sessions and answers HTTP 404 for a session that is not online, so a missing
+    session is reported as RV(found=false) rather than as a failure.
+    An agent that restarts gets a new session id.
+  - Retries, redirects, pagination and waiting are handled for you; see O(retries) and O(wait_for).
+author:
+  - tunnels.sessions maintainers
+requirements:
+  - requests
+extends_documentation_fragment:
+  - tunnels.sessions.connection
+  - tunnels.sessions.connection.ngrok
+  - tunnels.sessions.wait
+  - tunnels.sessions.attributes
+  - tunnels.sessions.attributes.ngrok
+options:
+  id:
+    description:
+      - The id of one tunnel session, for example V(ts_2Ya1b2c3d4e5f6g7h8i9j0k).
+      - Mutually exclusive with O(ids).
+    type: str
+  ids:
+    description:
+      - The ids of several tunnel sessions, fetched concurrently (see O(concurrency)).
+      - Duplicates are fetched once. Results keep the order of O(ids).
+      - Mutually exclusive with O(id).
+    type: list
+    elements: str
+  filter:
+    description:
+      - A CEL expression sent to the API as the C(filter) query of the listing, for example
+        V(obj.region == "eu").
+      - Only used when neither O(id) nor O(ids) is given.
+    type: str
+  metadata:
+    description:
+      - Keep only sessions whose C(metadata) string is exactly this value.
+      - Only used when neither O(id) nor O(ids) is given.
+    type: str
+  include_tunnels:
+    description:
+      - Attach each found session's tunnels as C(tunnels), a list of the API's tunnel objects
+        (C(public_url), C(forwards_to), C(proto) and more).
+      - The tunnels come from one paginated walk of the tunnel listing, not one request per session.
+    type: bool
+    default: false
+  wait_for:
+    description:
+      - Poll until the sessions are in this state, at most O(wait_timeout) seconds, every O(wait_sleep) seconds.
+      - V(online) waits until the session exists (O(id)), all sessions exist (O(ids)), or at least one
+        session matches (listing).
+      - V(offline) waits until the session is gone (O(id)), all are gone (O(ids)), or no session matches (listing).
+      - When the time runs out the task fails, says what it saw last, and still returns the last result.
+      - Unset, the module looks once and does not wait.
+    type: str
+    choices: [online, offline]
+notes:
+  - The API returns every field of a session; the module returns them all, including fields newer than this module.
+seealso:
+  - module: tunnels.sessions.ping_session_info
+  - name: ngrok API reference for tunnel sessions
+    description: The upstream operations this module calls.
+    link: https://ngrok.com/docs/api/resources/tunnel-sessions/
+"""
+
+EXAMPLES = r"""
+- name: Is one agent session online?
+  tunnels.sessions.ngrok_tunnel_session_info:
+    id: ts_2Ya1b2c3d4e5f6g7h8i9j0k
+  register: ts
+
+- name: Stop the deploy if it is not
+  ansible.builtin.assert:
+    that: ts.found
+    fail_msg: "ngrok session {{ ts.tunnel_session.id | default('?') }} is not online"
+
+- name: Every online session of the EU region, with their tunnels
+  tunnels.sessions.ngrok_tunnel_session_info:
+    filter: obj.region == "eu"
+    include_tunnels: true
+  register: eu
+
+- name: Wait up to two minutes for the agent tagged web-01 to come online
+  tunnels.sessions.ngrok_tunnel_session_info:
+    metadata: web-01
+    wait_for: online
+    wait_timeout: 120
+
+- name: Check a fleet in one task (key from module_defaults)
+  tunnels.sessions.ngrok_tunnel_session_info:
+    ids: "{{ groups['web'] | map('extract', hostvars, 'ngrok_session_id') | list }}"
+  run_once: true
+  register: fleet
+  module_defaults:
+    group/tunnels.sessions.ngrok:
+      api_key: "{{ vault_ngrok_api_key }}"
+"""
+
+RETURN = r"""
+tunnel_sessions:
+  description:
+    - The sessions. In listing mode, every matching online session in the API's order.
+    - With O(ids), one item per entry of O(ids) in that order, each with RV(tunnel_sessions[].found);
+      a session that is not online is V({"id": ..., "found": false}).
+    - With O(id), a list of the one session, or empty when it is not online.
+    - Each item carries every field the API returned, including ones not listed here.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The tunnel session id.
+      type: str
+      sample: ts_2Ya1b2c3d4e5f6g7h8i9j0k
+    found:
+      description: Whether the session is online. Only with O(ids).
+      type: bool
+      sample: true
+    agent_version:
+      description: Version of the ngrok agent.
+      type: str
+      sample: 3.5.0
+    metadata:
+      description: The user-defined metadata string from the agent's configuration.
+      type: str
+      sample: web-01
+    region:
+      description: The ngrok region the session runs in.
+      type: str
+      sample: eu
+    ip:
+      description: Source IP address of the agent.
+      type: str
+    os:
+      description: Operating system of the agent's host.
+      type: str
+    started_at:
+      description: When the session connected.
+      type: str
+    transport:
+      description: C(ngrok/v2) or C(ssh).
+      type: str
+    credential:
+      description: Reference (C(id), C(uri)) to the credential the agent used.
+      type: dict
+    uri:
+      description: API URI of the session.
+      type: str
+    tunnels:
+      description: The session's tunnels, as the API returns them. Only with O(include_tunnels=true).
+      type: list
+      elements: dict
+found:
+  description: Whether the session is online. Only with O(id).
+  returned: when O(id) is given
+  type: bool
+  sample: true
+tunnel_session:
+  description: The session as the API returned it, or V({}) when it is not online. Only with O(id).
+  returned: when O(id) is given
+  type: dict
+attempts:
+  description: How many times the state was polled (1 unless O(wait_for) had to wait).
+  returned: always
+  type: int
+  sample: 1
+requests:
+  description: How many HTTP requests were sent, retries and pages included.
+  returned: always
+  type: int
+  sample: 1
+elapsed:
+  description: Seconds the module spent, waiting included.
+  returned: always
+  type: float
+  sample: 0.042
+http_status:
+  description: The HTTP status of the answer that made the task fail.
+  returned: on failure, when the API answered
+  type: int
+  sample: 401
+error:
+  description: The API's error, normalised.
+  returned: on failure, when the API answered
+  type: dict
+  contains:
+    code:
+      description: ngrok's error code, or null when the body was not ngrok's error format.
+      type: str
+      sample: ERR_NGROK_201
+    message:
+      description: The API's message.
+      type: str
+    details:
+      description: The API's details, for example C(operation_id).
+      type: dict
+"""
+
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
+
+
+def main():
+    m = SessionInfoModule(
+        NGROK,
+        wait_for=dict(type="str", choices=["online", "offline"]),
+        filter=dict(type="str"),
+        metadata=dict(type="str"),
+        include_tunnels=dict(type="bool", default=False),
+    )
+    p, client = m.params, m.client
+    want_online = m.wait_for == ["online"]
+
+    def get_one(session_id):
+        return client.get("Getting ngrok tunnel session %s" % session_id,
+                          client.url("tunnel_sessions", session_id), not_found_ok=True)
+
+    def attach_tunnels(sessions):
+        if not p["include_tunnels"] or not sessions:
+            return
+        by_session = {}
+        for tunnel in client.paginate("Listing ngrok tunnels", client.url("tunnels", limit=100), "tunnels"):
+            ref = tunnel.get("tunnel_session")
+            if isinstance(ref, dict):
+                by_session.setdefault(ref.get("id"), []).append(tunnel)
+        for session in sessions:
+            session["tunnels"] = by_session.get(session.get("id"), [])
+
+    if p["id"] is not None:
+        def poll():
+            session = get_one(p["id"])
+            attach_tunnels([session] if session else [])
+            return {"found": session is not None, "tunnel_session": session or {},
+                    "tunnel_sessions": [session] if session else []}
+
+        def satisfied(r):
+            return r["found"] == want_online
+
+        def describe(r):
+            return "session %s is %s" % (p["id"], "online" if r["found"] else "not online")
+
+    elif p["ids"] is not None:
+        def poll():
+            found = m.fetch_each(p["ids"], get_one)
+            attach_tunnels([s for s in found.values() if s])
+            items = []
+            for session_id in p["ids"]:
+                session = found[session_id]
+                items.append(dict(session, found=True) if session else {"id": session_id, "found": False})
+            return {"tunnel_sessions": items}
+
+        def satisfied(r):
+            return all(item["found"] == want_online for item in r["tunnel_sessions"])
+
+        def describe(r):
+            online = [i["id"] for i in r["tunnel_sessions"] if i["found"]]
+            offline = [i["id"] for i in r["tunnel_sessions"] if not i["found"]]
+            return "online: %s; not online: %s" % (", ".join(online) or "none", ", ".join(offline) or "none")
+
+    else:
+        def poll():
+            sessions = client.paginate("Listing ngrok tunnel sessions",
+                                       client.url("tunnel_sessions", limit=100, filter=p["filter"]),
+                                       "tunnel_sessions")
+            if p["metadata"] is not None:
+                sessions = [s for s in sessions if s.get("metadata") == p["metadata"]]
+            attach_tunnels(sessions)
+            return {"tunnel_sessions": sessions}
+
+        def satisfied(r):
+            return bool(r["tunnel_sessions"]) == want_online
+
+        def describe(r):
+            return "%d matching session(s) online" % len(r["tunnel_sessions"])
+
+    m.run(poll, satisfied, describe)
+
+
+if __name__ == "__main__":
+    main()
