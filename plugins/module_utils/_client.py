@@ -387,7 +387,8 @@ class Client:
         """What the user can do about an HTTP failure."""
         name = self.provider.name
         if status == 401:
-            return "check api_key (or the %s environment variable)" % self.provider.env_key
+            return "check api_key (or the %s environment variable)%s" % (
+                self.provider.env_key, "" if error else " and that api_url (%s) is the %s API" % (self.api_url, name))
         if status == 403:
             return "the key was accepted but may not do this; check its permissions"
         if status == 404 and error is None:

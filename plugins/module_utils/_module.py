@@ -109,6 +109,8 @@ class SessionInfoModule:
         """``fetch(id)`` once for every distinct id, concurrently; a failure of any fails the task, naming each."""
         ids = list(dict.fromkeys(ids))
         results, failures = self.client.map(fetch, ids)
+        if len(ids) == 1 and failures:
+            raise failures[ids[0]]
         if failures:
             first = next(iter(failures.values()))
             detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in failures.items())

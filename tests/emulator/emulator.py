@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A local stand-in for the ngrok and Ping Network APIs, for the demo, tests and benchmarks.
+
+Standard library only. One loopback port serves:
+
+* ngrok at ``/``: ``GET /tunnel_sessions`` (paginated, ``before_id``, ``limit``, ``filter``),
+  ``GET /tunnel_sessions/{id}``, ``GET /tunnels`` (paginated). Needs ``Authorization: Bearer <key>``
+  and ``Ngrok-Version: 2``, answers ngrok's error format.
+* Ping Network at ``/customer/v2``: ``GET /sessions/{id}/status``. Needs ``Authorization: <key>``,
+  answers Ping Network's error format.
+* An admin API at ``/_emulator/`` (no auth) to change state and inject faults while it runs:
+
+  - ``POST /_emulator/reset`` ``{"seed": "demo"|"empty"}``
+  - ``PUT|DELETE /_emulator/ngrok/sessions/{id}`` (body: session fields; ``"after": s`` delays it)
+  - ``POST /_emulator/ngrok/sessions`` ``{"count": n, "prefix": "ts_bench_"}`` adds n sessions
+  - ``POST /_emulator/ngrok/tunnels`` (body: tunnel fields, ``tunnel_session_id``)
+  - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields; ``"after": s`` delays it)
+  - ``POST /_emulator/faults`` one rule or a list; ``DELETE /_emulator/faults`` clears them. A rule:
+    ``{"match": "<substring of the path>", "times": 1, "status": 503, "headers": {}, "json": ...,
+    "body": "<text>", "body_b64": "<bytes>", "pad": <bytes of filler>, "delay": <s>,
+    "action": "reset"|"close"|"truncate"}``
+  - ``GET /_emulator/requests`` what was asked (method, path, headers); ``DELETE`` clears it.
+
+Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT``.
+"""
+
+import argparse
+import base64
+import json
+import re
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+DEFAULT_NGROK_KEY = "emulator-ngrok-key"
+DEFAULT_PING_KEY = "emulator-ping-key"
+PING_BASE = "/customer/v2"
+MAX_LOG = 20000
+
+DEMO_NGROK = [
+    {"id": "ts_demo_web01", "metadata": "web-01", "region": "eu", "ip": "127.0.0.10", "os": "linux",
+     "agent_version": "3.18.4", "transport": "ngrok/v2", "started_at": "2026-11-20T08:00:00Z",
+     "credential": {"id": "cr_demo_1", "uri": ""}},
+    {"id": "ts_demo_web02", "metadata": "web-02", "region": "us", "ip": "127.0.0.11", "os": "linux",
+     "agent_version": "3.18.4", "transport": "ngrok/v2", "started_at": "2026-11-20T08:05:00Z",
+     "credential": {"id": "cr_demo_1", "uri": ""}},
+]
+DEMO_TUNNELS = [
+    {"id": "tn_demo_web01", "tunnel_session_id": "ts_demo_web01", "proto": "https",
+     "public_url": "https://web-01.example.test", "forwards_to": "http://localhost:8080", "region": "eu"},
+    {"id": "tn_demo_web02", "tunnel_session_id": "ts_demo_web02", "proto": "tcp",
+     "public_url": "tcp://1.tcp.example.test:20002", "forwards_to": "localhost:22", "region": "us"},
+]
+DEMO_PING = {
+    "ps_demo_edge01": {"client_id": "cl_demo", "status": "connected", "duration": 3600,
+                       "uploaded_bytes": 1048576, "downloaded_bytes": 8388608},
+    "ps_demo_edge02": {"client_id": "cl_demo", "status": "disconnected", "duration": 120,
+                       "uploaded_bytes": 2048, "downloaded_bytes": 4096},
+}
+
+_CEL = re.compile(r'^\s*obj\.(\w+)\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+
+
+def cel_match(expr, obj):
+    """A tiny CEL subset: ``obj.field == "v"`` / ``!=``, joined by ``&&`` or ``||``. None when unsupported."""
+    results = []
+    for disjunct in expr.split("||"):
+        ok = True
+        for term in disjunct.split("&&"):
+            m = _CEL.match(term)
+            if not m:
+                return None
+            value = obj.get(m.group(1))
+            equal = value == m.group(3).replace('\\"', '"')
+            ok = ok and (equal if m.group(2) == "==" else not equal)
+        results.append(ok)
+    return any(results)
+
+
+class State:
+    """Everything the emulator knows; every access holds the lock."""
+
+    def __init__(self, ngrok_keys, ping_keys, seed):
+        self.lock = threading.Lock()
+        self.ngrok_keys = ngrok_keys  # key -> "ok" | "forbidden"
+        self.ping_keys = ping_keys
+        self.counter = 0
+        self.reset(seed)
+
+    def reset(self, seed):
+        self.ngrok = {}  # id -> session; insertion order is creation order
+        self.tunnels = {}
+        self.ping = {}
+        self.faults = []
+        self.log = []
+        if seed == "demo":
+            for s in DEMO_NGROK:
+                self.put_ngrok(s["id"], dict(s))
+            for t in DEMO_TUNNELS:
+                self.add_tunnel(dict(t))
+            for sid, body in DEMO_PING.items():
+                self.ping[sid] = dict(body)
+
+    def put_ngrok(self, sid, fields):
+        session = self.ngrok.get(sid, {"agent_version": "3.18.4", "region": "us", "os": "linux",
+                                       "transport": "ngrok/v2", "ip": "127.0.0.1", "metadata": "",
+                                       "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                       "credential": {"id": "cr_emulator", "uri": ""}})
+        session.update(fields)
+        session["id"] = sid
+        self.ngrok[sid] = session
+
+    def add_tunnel(self, fields):
+        self.counter += 1
+        tid = fields.pop("id", "tn_emulator_%d" % self.counter)
+        sid = fields.pop("tunnel_session_id", None)
+        tunnel = {"id": tid, "public_url": "https://%s.example.test" % tid, "proto": "https",
+                  "forwards_to": "http://localhost:80", "region": "us", "metadata": "",
+                  "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "tunnel_session": {"id": sid, "uri": ""}}
+        tunnel.update(fields)
+        self.tunnels[tid] = tunnel
+        return tunnel
+
+    def take_fault(self, path):
+        for rule in self.faults:
+            if rule.get("times", 1) > 0 and rule.get("match", "") in path:
+                rule["times"] = rule.get("times", 1) - 1
+                return dict(rule)
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "tunnels-sessions-emulator/1"
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        if self.server.verbose:
+            sys.stderr.write("emulator: " + (format % args) + "\n")
+
+    # ----- plumbing -----
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def base_url(self):
+        return self.server.public_url
+
+    def send(self, status, payload=None, headers=None, raw=None):
+        body = raw if raw is not None else (b"" if payload is None else json.dumps(payload).encode())
+        self.send_response(status)
+        if raw is None:
+            self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def read_json(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if not length:
+            return {}
+        return json.loads(self.rfile.read(length).decode())
+
+    def segments(self, path):
+        return [unquote(s) for s in path.split("/")[1:]]
+
+    def do_GET(self):
+        self.route()
+
+    def do_PUT(self):
+        self.route()
+
+    def do_POST(self):
+        self.route()
+
+    def do_DELETE(self):
+        self.route()
+
+    def do_PATCH(self):
+        self.route()
+
+    def route(self):
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
+        try:
+            if path.startswith("/_emulator/"):
+                return self.admin(path[len("/_emulator"):], query)
+            with self.state.lock:
+                self.state.log.append({"method": self.command, "path": self.path,
+                                       "headers": dict(self.headers.items())})
+                del self.state.log[:-MAX_LOG]
+                fault = self.state.take_fault(self.path)
+            if fault is not None:
+                return self.inject(fault)
+            if path == PING_BASE or path.startswith(PING_BASE + "/"):
+                return self.ping(path[len(PING_BASE):], query)
+            return self.ngrok(path, query)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        return None
+
+    # ----- faults -----
+
+    def inject(self, fault):
+        if fault.get("delay"):
+            time.sleep(float(fault["delay"]))
+        action = fault.get("action")
+        if action in ("reset", "close"):
+            if action == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        if "body_b64" in fault:
+            raw = base64.b64decode(fault["body_b64"])
+        elif "json" in fault:
+            raw = json.dumps(fault["json"]).encode()
+        else:
+            raw = fault.get("body", "").encode()
+        if fault.get("pad"):
+            raw = b'{"pad": "' + b"x" * int(fault["pad"]) + b'", "tunnel_sessions": []}'
+        headers = {"Content-Type": "application/json" if "json" in fault else "text/html"}
+        headers.update(fault.get("headers", {}))
+        status = int(fault.get("status", 200))
+        if action == "truncate":
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(raw) + 1000))
+            self.end_headers()
+            self.wfile.write(raw[: len(raw) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    # ----- ngrok -----
+
+    def ngrok_error(self, status, code, msg):
+        self.send(status, {"error_code": code, "status_code": status, "msg": msg,
+                           "details": {"operation_id": "op_emulator_%d" % int(time.monotonic() * 1000)}})
+
+    def ngrok(self, path, query):
+        auth = self.headers.get("Authorization", "")
+        role = self.state.ngrok_keys.get(auth[7:]) if auth.startswith("Bearer ") else None
+        if role is None:
+            return self.ngrok_error(401, "ERR_NGROK_201", "The authentication you specified is not valid.")
+        if self.headers.get("Ngrok-Version") != "2":
+            return self.ngrok_error(400, "ERR_NGROK_226", "Missing or unsupported Ngrok-Version header; use 2.")
+        if role == "forbidden":
+            return self.ngrok_error(403, "ERR_NGROK_206", "Your account is not authorized to use this API.")
+        if self.command != "GET":
+            return self.ngrok_error(405, "ERR_NGROK_205", "Method not allowed.")
+        seg = self.segments(path)
+        if seg == ["tunnel_sessions"]:
+            return self.ngrok_list("tunnel_sessions", query)
+        if seg == ["tunnels"]:
+            return self.ngrok_list("tunnels", query)
+        if len(seg) == 2 and seg[0] == "tunnel_sessions":
+            with self.state.lock:
+                session = self.state.ngrok.get(seg[1])
+                session = dict(session, uri=self.base_url() + path) if session else None
+            if session is None:
+                return self.ngrok_error(404, "ERR_NGROK_404", "Resource not found")
+            return self.send(200, session)
+        return self.ngrok_error(404, "ERR_NGROK_404", "Resource not found")
+
+    def ngrok_list(self, kind, query):
+        limit_text = query.get("limit", ["100"])[0] or "100"
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
+            return self.ngrok_error(400, "ERR_NGROK_1002", "limit must be between 1 and 100")
+        limit = int(limit_text)
+        before = query.get("before_id", [""])[0]
+        expr = query.get("filter", [""])[0]
+        with self.state.lock:
+            table = self.state.ngrok if kind == "tunnel_sessions" else self.state.tunnels
+            items = [dict(v, uri=self.base_url() + "/%s/%s" % (kind, k)) for k, v in reversed(table.items())]
+        if expr:
+            if cel_match(expr, {}) is None:
+                return self.ngrok_error(400, "ERR_NGROK_9001", "Invalid filter expression: %s" % expr)
+            items = [i for i in items if cel_match(expr, i)]
+        if before:
+            ids = [i["id"] for i in items]
+            items = items[ids.index(before) + 1:] if before in ids else []
+        page, rest = items[:limit], items[limit:]
+        next_uri = None
+        if rest:
+            params = {"before_id": page[-1]["id"], "limit": limit}
+            if expr:
+                params["filter"] = expr
+            next_uri = "%s/%s?%s" % (self.base_url(), kind, urlencode(params))
+        return self.send(200, {kind: page, "uri": "%s/%s" % (self.base_url(), kind), "next_page_uri": next_uri})
+
+    # ----- Ping Network -----
+
+    def ping_error(self, status, code, message):
+        self.send(status, {"error": {"code": code, "message": message, "details": {}}})
+
+    def ping(self, path, query):
+        role = self.state.ping_keys.get(self.headers.get("Authorization", ""))
+        if role is None:
+            return self.ping_error(401, "UNAUTHORIZED", "Invalid or missing API key")
+        if role == "forbidden":
+            return self.ping_error(403, "FORBIDDEN", "This API key may not read sessions")
+        seg = self.segments(path)
+        if self.command != "GET" or len(seg) != 3 or seg[0] != "sessions" or seg[2] != "status":
+            return self.ping_error(404, "NOT_FOUND", "Route not found")
+        if not seg[1].strip():
+            return self.ping_error(400, "BAD_REQUEST", "Session ID is required")
+        with self.state.lock:
+            body = self.state.ping.get(seg[1])
+        if body is None:
+            return self.ping_error(404, "SESSION_NOT_FOUND", "Session not found")
+        return self.send(200, body)
+
+    # ----- admin -----
+
+    def later(self, body, action):
+        delay = float(body.pop("after", 0) or 0)
+        if delay <= 0:
+            with self.state.lock:
+                action()
+            return
+        def run():
+            with self.state.lock:
+                action()
+        timer = threading.Timer(delay, run)
+        timer.daemon = True
+        timer.start()
+
+    def admin(self, path, query):
+        state = self.state
+        body = self.read_json() if self.command in ("POST", "PUT", "DELETE") else {}
+        seg = self.segments(path)
+        if seg == ["reset"] and self.command == "POST":
+            with state.lock:
+                state.reset(body.get("seed", "empty"))
+            return self.send(200, {"ok": True})
+        if seg == ["faults"]:
+            with state.lock:
+                if self.command == "DELETE":
+                    state.faults = []
+                elif self.command == "POST":
+                    state.faults.extend(body if isinstance(body, list) else [body])
+                faults = list(state.faults)
+            return self.send(200, {"faults": faults})
+        if seg == ["requests"]:
+            with state.lock:
+                if self.command == "DELETE":
+                    state.log = []
+                log = list(state.log)
+            return self.send(200, {"requests": log})
+        if seg == ["ngrok", "sessions"] and self.command == "POST":
+            count, prefix = int(body.get("count", 1)), body.get("prefix", "ts_bulk_")
+            with state.lock:
+                for n in range(count):
+                    state.put_ngrok("%s%06d" % (prefix, n), {"metadata": body.get("metadata", "")})
+            return self.send(200, {"count": count})
+        if len(seg) == 3 and seg[:2] == ["ngrok", "sessions"]:
+            sid = seg[2]
+            if self.command == "PUT":
+                self.later(body, lambda: state.put_ngrok(sid, body))
+            elif self.command == "DELETE":
+                def drop():
+                    state.ngrok.pop(sid, None)
+                    for tid in [t for t, v in state.tunnels.items() if v["tunnel_session"]["id"] == sid]:
+                        del state.tunnels[tid]
+                self.later(body, drop)
+            return self.send(200, {"ok": True})
+        if seg == ["ngrok", "tunnels"] and self.command == "POST":
+            with state.lock:
+                tunnel = state.add_tunnel(body)
+            return self.send(200, tunnel)
+        if len(seg) == 3 and seg[:2] == ["ping", "sessions"]:
+            sid = seg[2]
+            if self.command == "PUT":
+                def put():
+                    state.ping[sid] = dict(state.ping.get(sid, {"client_id": "cl_emulator", "status": "created",
+                                                                 "duration": 0, "uploaded_bytes": 0,
+                                                                 "downloaded_bytes": 0}), **body)
+                self.later(body, put)
+            elif self.command == "DELETE":
+                self.later(body, lambda: state.ping.pop(sid, None))
+            return self.send(200, {"ok": True})
+        return self.send(404, {"error": "no such admin route"})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def make_server(host="127.0.0.1", port=0, seed="demo", ngrok_key=DEFAULT_NGROK_KEY, ping_key=DEFAULT_PING_KEY,
+                tls_cert=None, tls_key=None, verbose=False):
+    server = Server((host, port), Handler)
+    server.state = State({ngrok_key: "ok", "forbidden-" + ngrok_key: "forbidden"},
+                         {ping_key: "ok", "forbidden-" + ping_key: "forbidden"}, seed)
+    server.verbose = verbose
+    scheme = "http"
+    if tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls_cert, tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    server.public_url = "%s://%s:%d" % (scheme, "localhost" if tls_cert else host, server.server_address[1])
+    return server
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", choices=["demo", "empty"], default="demo")
+    parser.add_argument("--ngrok-key", default=DEFAULT_NGROK_KEY)
+    parser.add_argument("--ping-key", default=DEFAULT_PING_KEY)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--url-file", help="also write the URL to this file once listening")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    server = make_server(args.host, args.port, args.seed, args.ngrok_key, args.ping_key,
+                         args.tls_cert, args.tls_key, args.verbose)
+    print("EMULATOR_URL=%s" % server.public_url, flush=True)
+    if args.url_file:
+        with open(args.url_file, "w", encoding="utf-8") as handle:
+            handle.write(server.public_url + "\n")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Test helpers: the emulator on a loopback thread, its admin API, and modules run as real processes."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from urllib.parse import quote
+
+import emulator  # pylint: disable=import-error
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NGROK_KEY = "ngrok-SECRET-7c1e9f40d2"
+PING_KEY = "ping-SECRET-5ab38e61f7"
+
+
+def collections_dir():
+    """A directory holding ``ansible_collections/tunnels/sessions`` that is this source tree."""
+    if ROOT.parent.name == "tunnels" and ROOT.parent.parent.name == "ansible_collections":
+        return str(ROOT.parents[2])
+    base = pathlib.Path(tempfile.gettempdir()) / ("tunnels-sessions-src-%d" % os.getuid())
+    link = base / "ansible_collections" / "tunnels" / "sessions"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            link.symlink_to(ROOT)
+        except FileExistsError:
+            pass
+    return str(base)
+
+
+class Emulator:
+    """A running emulator and its admin API."""
+
+    def __init__(self, server):
+        self.server = server
+        self.url = server.public_url
+        self.ping_url = self.url + emulator.PING_BASE
+
+    def admin(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + "/_emulator" + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10, context=self.server.client_context) as resp:
+            return json.loads(resp.read().decode())
+
+    def reset(self, seed="demo"):
+        return self.admin("POST", "/reset", {"seed": seed})
+
+    def put_ngrok(self, sid, **fields):
+        return self.admin("PUT", "/ngrok/sessions/" + quote(sid, safe=""), fields)
+
+    def delete_ngrok(self, sid, after=0):
+        return self.admin("DELETE", "/ngrok/sessions/" + quote(sid, safe=""), {"after": after})
+
+    def put_ping(self, sid, **fields):
+        return self.admin("PUT", "/ping/sessions/" + quote(sid, safe=""), fields)
+
+    def delete_ping(self, sid, after=0):
+        return self.admin("DELETE", "/ping/sessions/" + quote(sid, safe=""), {"after": after})
+
+    def add_tunnel(self, session_id, **fields):
+        return self.admin("POST", "/ngrok/tunnels", dict(fields, tunnel_session_id=session_id))
+
+    def bulk_ngrok(self, count, prefix="ts_bulk_", metadata=""):
+        return self.admin("POST", "/ngrok/sessions", {"count": count, "prefix": prefix, "metadata": metadata})
+
+    def fault(self, **rule):
+        return self.admin("POST", "/faults", rule)
+
+    def requests(self):
+        return self.admin("GET", "/requests")["requests"]
+
+
+def start_emulator(tls_cert=None, tls_key=None, client_context=None, seed="demo"):
+    server = emulator.make_server(seed=seed, ngrok_key=NGROK_KEY, ping_key=PING_KEY,
+                                  tls_cert=tls_cert, tls_key=tls_key)
+    server.client_context = client_context
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return Emulator(server)
+
+
+def stop_emulator(emu):
+    emu.server.shutdown()
+    emu.server.server_close()
+
+
+def module_env(extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NGROK_", "PING_NETWORK_"))}
+    env["PYTHONPATH"] = collections_dir()
+    env.update(extra or {})
+    return env
+
+
+def run_module(name, args, env=None, without_requests=False, timeout=120):
+    """Run a module of the collection as its own Python process, the way Ansible does on a host.
+
+    Returns ``(result, proc)``; ``result`` is the module's JSON answer (None when it printed none).
+    """
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
+        args_file = handle.name
+    target = "ansible_collections.tunnels.sessions.plugins.modules." + name
+    if without_requests:
+        # The one allowed fake: a host where the requests library is not installed.
+        code = "import runpy, sys; sys.modules['requests'] = None; runpy.run_module(%r, run_name='__main__')" % target
+        cmd = [sys.executable, "-c", code, args_file]
+    else:
+        cmd = [sys.executable, "-m", target, args_file]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=module_env(env),
+                              check=False, stdin=subprocess.DEVNULL)
+    finally:
+        os.unlink(args_file)
+    result = None
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            result = json.loads(line)
+    return result, proc

@@ -1,0 +1,379 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The shared client against real HTTP servers on loopback (the emulator and pytest-httpserver)."""
+
+import json
+import ssl
+import time
+
+import harness  # pylint: disable=import-error
+import pytest
+import trustme
+
+from ansible_collections.tunnels.sessions.plugins.module_utils import _client
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
+    NGROK,
+    PING,
+    ApiError,
+    Client,
+    check_api_url,
+    check_id,
+    parse_retry_after,
+)
+
+
+def ngrok(emu, **kw):
+    return Client(NGROK, emu.url, harness.NGROK_KEY, **kw)
+
+
+def ping(emu, **kw):
+    return Client(PING, emu.ping_url, harness.PING_KEY, **kw)
+
+
+# ----- URLs, ids and headers -----
+
+@pytest.mark.parametrize("session_id", ["ts_plain", "a b", "q?x=1", "h#frag", "pct%2F", "..x", "ünï", "a\\b"])
+def test_each_id_is_exactly_one_path_segment(emu, session_id):
+    emu.put_ping(session_id, status="connected")
+    client = ping(emu)
+    body = client.get("get", client.url("sessions", session_id, "status"))
+    assert body["status"] == "connected"
+    raw_path = emu.requests()[-1]["path"]
+    assert raw_path.startswith("/customer/v2/sessions/") and raw_path.endswith("/status")
+    assert raw_path.count("/") == 5
+
+
+def test_url_keeps_the_base_path_and_a_trailing_slash_is_harmless(emu):
+    client = Client(PING, emu.ping_url + "/", harness.PING_KEY)
+    assert client.url("sessions", "x", "status") == emu.ping_url + "/sessions/x/status"
+
+
+def test_ngrok_sends_bearer_key_and_version_header(emu):
+    client = ngrok(emu)
+    client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))
+    headers = emu.requests()[-1]["headers"]
+    assert headers["Authorization"] == "Bearer " + harness.NGROK_KEY
+    assert headers["Ngrok-Version"] == "2"
+
+
+def test_ping_sends_the_raw_key(emu):
+    client = ping(emu)
+    client.get("get", client.url("sessions", "ps_demo_edge01", "status"))
+    assert emu.requests()[-1]["headers"]["Authorization"] == harness.PING_KEY
+
+
+def test_netrc_never_replaces_the_key(emu, tmp_path, monkeypatch):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password other-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    client = ngrok(emu)
+    client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert emu.requests()[-1]["headers"]["Authorization"] == "Bearer " + harness.NGROK_KEY
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("ftp://api.example.test", "only http"),
+    ("https://", "no host"),
+    ("https://user:pw@api.example.test", "embeds credentials"),
+    ("https://api.example.test/?a=1", "query"),
+    ("https://api.example.test:99999", "out of range"),
+    ("https://api.example.test:0", "out of range"),
+    ("api.example.test", "only http"),
+])
+def test_unusable_api_urls_are_refused_with_a_reason(url, reason):
+    assert reason in check_api_url(url).lower()
+
+
+def test_good_api_urls_pass():
+    assert check_api_url("https://api.ngrok.com") is None
+    assert check_api_url("http://127.0.0.1:8080/customer/v2") is None
+
+
+@pytest.mark.parametrize("value", ["", "   ", ".", "..", "a/b", "../tunnels"])
+def test_ids_that_cannot_be_a_segment_are_refused(value):
+    assert check_id(value)
+
+
+# ----- answers -----
+
+def test_provider_404_is_not_found(emu):
+    client = ngrok(emu)
+    assert client.get("get", client.url("tunnel_sessions", "ts_gone"), not_found_ok=True) is None
+
+
+def test_404_in_another_format_blames_api_url(httpserver):
+    httpserver.expect_request("/tunnel_sessions/x").respond_with_data("<html>nope</html>", status=404,
+                                                                      content_type="text/html")
+    client = Client(NGROK, httpserver.url_for("/"), "k")
+    with pytest.raises(ApiError) as err:
+        client.get("Getting x", client.url("tunnel_sessions", "x"), not_found_ok=True)
+    assert err.value.http_status == 404
+    assert "api_url" in err.value.msg and "not in ngrok's error format" in err.value.msg
+
+
+def test_error_format_is_normalised_with_operation_id(emu):
+    client = Client(NGROK, emu.url, "wrong")
+    with pytest.raises(ApiError) as err:
+        client.get("Getting x", client.url("tunnel_sessions", "x"))
+    assert err.value.http_status == 401
+    assert err.value.error["code"] == "ERR_NGROK_201"
+    assert "operation id op_emulator_" in err.value.msg
+    assert "NGROK_API_KEY" in err.value.msg
+
+
+def test_ping_error_format_is_normalised(emu):
+    client = Client(PING, emu.ping_url, "forbidden-" + harness.PING_KEY)
+    with pytest.raises(ApiError) as err:
+        client.get("get", client.url("sessions", "ps_demo_edge01", "status"))
+    assert err.value.http_status == 403
+    assert err.value.error == {"code": "FORBIDDEN", "message": "This API key may not read sessions",
+                               "details": {}}
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", '"text"', "null", ""])
+def test_a_2xx_that_is_not_a_json_object_fails_clearly(emu, body):
+    emu.fault(match="/tunnel_sessions/x", body=body, status=200)
+    client = ngrok(emu)
+    with pytest.raises(ApiError) as err:
+        client.get("Getting x", client.url("tunnel_sessions", "x"))
+    assert "not a JSON object" in err.value.msg
+
+
+def test_deeply_nested_json_is_refused(emu):
+    emu.fault(match="/tunnel_sessions/x", body='{"a": ' * 200 + "1" + "}" * 200, status=200)
+    client = ngrok(emu)
+    with pytest.raises(ApiError):
+        client.get("get", client.url("tunnel_sessions", "x"))
+
+
+def test_huge_answer_is_refused_without_loading_it(emu):
+    emu.fault(match="/tunnel_sessions", pad=_client.MAX_BODY_BYTES + 10, status=200)
+    client = ngrok(emu)
+    with pytest.raises(ApiError) as err:
+        client.get("get", client.url("tunnel_sessions"))
+    assert "more than 16 MiB" in err.value.msg
+
+
+def test_an_echoed_key_is_redacted_everywhere(emu):
+    echo = {"error_code": "ERR_NGROK_201", "status_code": 401, "msg": "bad key " + harness.NGROK_KEY,
+            "details": {"operation_id": "op_1", "key": harness.NGROK_KEY}}
+    emu.fault(match="/tunnel_sessions/x", status=401, json=echo)
+    client = ngrok(emu)
+    with pytest.raises(ApiError) as err:
+        client.get("get", client.url("tunnel_sessions", "x"))
+    assert harness.NGROK_KEY not in err.value.msg
+    assert harness.NGROK_KEY not in json.dumps(err.value.error)
+    assert _client.REDACTED in err.value.msg
+
+
+# ----- pagination -----
+
+def test_pagination_walks_every_page_in_api_order(emu):
+    emu.reset("empty")
+    emu.bulk_ngrok(250)
+    client = ngrok(emu)
+    items = client.paginate("list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
+    assert len(items) == 250
+    assert len({i["id"] for i in items}) == 250
+    assert items[0]["id"] == "ts_bulk_000249" and items[-1]["id"] == "ts_bulk_000000"
+    assert client.requests_sent == 3
+
+
+def test_pagination_keeps_the_base_path_and_takes_only_the_query(httpserver):
+    base = "/proxy/ngrok"
+    httpserver.expect_ordered_request(base + "/tunnel_sessions", query_string="limit=2").respond_with_json(
+        {"tunnel_sessions": [{"id": "a"}, {"id": "b"}],
+         "next_page_uri": httpserver.url_for("/tunnel_sessions?before_id=b&limit=2")})
+    httpserver.expect_ordered_request(base + "/tunnel_sessions", query_string="before_id=b&limit=2") \
+        .respond_with_json({"tunnel_sessions": [{"id": "c"}], "next_page_uri": None})
+    client = Client(NGROK, httpserver.url_for(base), "k")
+    items = client.paginate("list", client.url("tunnel_sessions", limit=2), "tunnel_sessions")
+    assert [i["id"] for i in items] == ["a", "b", "c"]
+
+
+def test_next_page_on_another_host_is_refused_and_never_contacted(emu, httpserver):
+    other = httpserver.url_for("/tunnel_sessions?before_id=x")
+    emu.fault(match="/tunnel_sessions?", json={"tunnel_sessions": [{"id": "a"}], "next_page_uri": other})
+    client = ngrok(emu)
+    with pytest.raises(ApiError) as err:
+        client.paginate("list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
+    assert "not to api_url" in err.value.msg
+    assert not httpserver.log
+
+
+def test_a_pagination_loop_is_stopped(httpserver):
+    httpserver.expect_request("/tunnel_sessions").respond_with_json(
+        {"tunnel_sessions": [{"id": "a"}], "next_page_uri": httpserver.url_for("/tunnel_sessions?before_id=a")})
+    client = Client(NGROK, httpserver.url_for("/"), "k")
+    with pytest.raises(ApiError) as err:
+        client.paginate("list", client.url("tunnel_sessions"), "tunnel_sessions")
+    assert "loop" in err.value.msg
+    assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize("page", [{"tunnel_sessions": None}, {"tunnel_sessions": [1, 2]}, {}])
+def test_a_page_of_the_wrong_shape_fails_clearly(emu, page):
+    emu.fault(match="/tunnel_sessions", json=page)
+    client = ngrok(emu)
+    with pytest.raises(ApiError) as err:
+        client.paginate("list", client.url("tunnel_sessions"), "tunnel_sessions")
+    assert "not a list of objects" in err.value.msg
+
+
+# ----- retries and transport faults -----
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_retryable_statuses_are_retried_then_succeed(emu, status):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=status, times=2, headers={"Retry-After": "0"})
+    client = ngrok(emu, retries=3)
+    assert client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
+    assert client.requests_sent == 3
+
+
+def test_retries_zero_reports_the_first_failure(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=503, times=5,
+              json={"error_code": "ERR_NGROK_500", "status_code": 503, "msg": "busy", "details": {}})
+    client = ngrok(emu, retries=0)
+    with pytest.raises(ApiError) as err:
+        client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert err.value.http_status == 503 and client.requests_sent == 1
+    assert "try again later or raise retries" in err.value.msg
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409])
+def test_client_errors_are_not_retried(emu, status):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=status, times=5,
+              json={"error_code": "ERR_X", "status_code": status, "msg": "no", "details": {}})
+    client = ngrok(emu, retries=3)
+    with pytest.raises(ApiError):
+        client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert client.requests_sent == 1
+
+
+@pytest.mark.parametrize("action", ["reset", "close", "truncate"])
+def test_broken_connections_are_retried(emu, action):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", action=action, times=1, status=200, json={"id": "x"})
+    client = ngrok(emu, retries=2)
+    assert client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
+    assert client.requests_sent == 2
+
+
+def test_slow_answers_time_out_and_say_so(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", delay=1.5, times=5)
+    client = ngrok(emu, timeout=0.3, retries=1)
+    with pytest.raises(ApiError) as err:
+        client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert "after 2 attempts" in err.value.msg and "timeout=0.3" in err.value.msg
+
+
+def test_unreachable_host_fails_after_every_attempt():
+    client = Client(NGROK, "http://127.0.0.1:9", "k", retries=1, timeout=2)
+    with pytest.raises(ApiError) as err:
+        client.get("Getting it", client.url("tunnel_sessions", "x"))
+    assert "could not connect" in err.value.msg and "after 2 attempts" in err.value.msg
+    assert err.value.http_status is None
+
+
+@pytest.mark.parametrize("value, expected", [("0", 0.0), ("7", 7.0), (" 2 ", 2.0), ("1.5", 1.5),
+                                             ("soon", None), ("", None), (None, None)])
+def test_retry_after_seconds(value, expected):
+    assert parse_retry_after(value) == expected
+
+
+def test_retry_after_http_date():
+    now = 1_800_000_000
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now + 12))
+    assert parse_retry_after(date, now=now) == pytest.approx(12)
+    past = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now - 50))
+    assert parse_retry_after(past, now=now) == 0.0
+
+
+def test_retry_after_is_honoured_between_attempts(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=429, times=1, headers={"Retry-After": "1"})
+    client = ngrok(emu, retries=1)
+    client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))
+    log = [r for r in emu.requests() if "ts_demo_web01" in r["path"]]
+    assert len(log) == 2
+
+
+# ----- redirects -----
+
+def test_a_redirect_on_the_same_host_is_followed_with_the_key(emu):
+    emu.fault(match="/old/tunnel_sessions/ts_demo_web01", status=307,
+              headers={"Location": "/tunnel_sessions/ts_demo_web01"})
+    client = Client(NGROK, emu.url + "/old", harness.NGROK_KEY)
+    assert client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
+    assert emu.requests()[-1]["headers"]["Authorization"] == "Bearer " + harness.NGROK_KEY
+
+
+def test_a_redirect_to_another_host_is_not_followed(emu, httpserver):
+    emu.fault(match="/tunnel_sessions/x", status=302, headers={"Location": httpserver.url_for("/steal")})
+    client = ngrok(emu)
+    with pytest.raises(ApiError) as err:
+        client.get("get", client.url("tunnel_sessions", "x"))
+    assert "another host" in err.value.msg
+    assert not httpserver.log
+
+
+def test_a_redirect_to_another_port_of_the_same_host_is_not_followed(emu, httpserver):
+    target = httpserver.url_for("/steal").replace("localhost", "127.0.0.1")
+    emu.fault(match="/tunnel_sessions/x", status=301, headers={"Location": target})
+    client = ngrok(emu)
+    with pytest.raises(ApiError):
+        client.get("get", client.url("tunnel_sessions", "x"))
+    assert not httpserver.log
+
+
+# ----- TLS -----
+
+@pytest.fixture(scope="module")
+def tls_emulator(tmp_path_factory):
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    folder = tmp_path_factory.mktemp("tls")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    context = ssl.create_default_context(cafile=str(folder / "ca.pem"))
+    emu = harness.start_emulator(tls_cert=str(folder / "server.pem"), tls_key=str(folder / "server.pem"),
+                                 client_context=context)
+    yield emu, str(folder / "ca.pem")
+    harness.stop_emulator(emu)
+
+
+def test_tls_is_verified_by_default(tls_emulator):
+    emu, dummy = tls_emulator
+    client = ngrok(emu, retries=0)
+    with pytest.raises(ApiError) as err:
+        client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert "TLS verification" in err.value.msg and "ca_path" in err.value.msg
+
+
+def test_tls_with_ca_path_succeeds(tls_emulator):
+    emu, ca = tls_emulator
+    client = ngrok(emu, ca_path=ca)
+    assert client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
+
+
+def test_tls_without_verification_succeeds(tls_emulator):
+    emu, dummy = tls_emulator
+    client = ngrok(emu, validate_certs=False)
+    assert client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
+
+
+# ----- concurrency -----
+
+def test_map_keeps_order_and_collects_every_failure(emu):
+    client = ngrok(emu, concurrency=4)
+    ids = ["ts_demo_web02", "bad/", "ts_demo_web01", "ts_none"]
+
+    def fetch(key):
+        if key == "bad/":
+            raise ApiError("boom " + key)
+        return client.get("get", client.url("tunnel_sessions", key), not_found_ok=True)
+
+    results, failures = client.map(fetch, ids)
+    assert list(results) == ["ts_demo_web02", "ts_demo_web01", "ts_none"]
+    assert results["ts_none"] is None and list(failures) == ["bad/"]
