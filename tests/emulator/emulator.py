@@ -206,6 +206,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.inject(fault)
             if path == PING_BASE or path.startswith(PING_BASE + "/"):
                 return self.ping(path[len(PING_BASE):], query)
+            if path.startswith("/customer"):
+                return self.send(404, raw=b"404 page not found\n", headers={"Content-Type": "text/plain"})
             return self.ngrok(path, query)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True

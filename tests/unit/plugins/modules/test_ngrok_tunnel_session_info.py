@@ -1,0 +1,125 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ngrok_tunnel_session_info run as a real process against the emulator."""
+
+import harness  # pylint: disable=import-error
+
+MODULE = "ngrok_tunnel_session_info"
+
+
+def run(emu, **args):
+    args.setdefault("api_url", emu.url)
+    args.setdefault("api_key", harness.NGROK_KEY)
+    result, proc = harness.run_module(MODULE, args)
+    assert result is not None, proc.stderr
+    assert harness.NGROK_KEY not in proc.stdout + proc.stderr
+    return result
+
+
+def test_one_online_session(emu):
+    r = run(emu, id="ts_demo_web01")
+    assert r["found"] is True and r["changed"] is False
+    assert r["tunnel_session"]["metadata"] == "web-01"
+    assert r["tunnel_sessions"] == [r["tunnel_session"]]
+    assert r["attempts"] == 1 and r["requests"] == 1
+
+
+def test_unknown_fields_are_kept(emu):
+    emu.put_ngrok("ts_new", brand_new_field={"x": 1})
+    r = run(emu, id="ts_new")
+    assert r["tunnel_session"]["brand_new_field"] == {"x": 1}
+
+
+def test_a_session_that_is_not_online_is_data(emu):
+    r = run(emu, id="ts_gone")
+    assert "failed" not in r
+    assert r["found"] is False and r["tunnel_session"] == {} and r["tunnel_sessions"] == []
+
+
+def test_listing_walks_every_page(emu):
+    emu.reset("empty")
+    emu.bulk_ngrok(205)
+    r = run(emu)
+    assert len(r["tunnel_sessions"]) == 205
+    assert r["requests"] == 3
+
+
+def test_filter_is_sent_upstream_and_metadata_matches_exactly(emu):
+    emu.put_ngrok("ts_eu2", region="eu", metadata="web-01-canary")
+    r = run(emu, filter='obj.region == "eu"', metadata="web-01")
+    assert [s["id"] for s in r["tunnel_sessions"]] == ["ts_demo_web01"]
+    paths = [q["path"] for q in emu.requests()]
+    assert any("filter=obj.region" in p for p in paths)
+
+
+def test_an_invalid_filter_is_a_clear_failure(emu):
+    r = run(emu, filter="this is not cel")
+    assert r["failed"] is True and r["http_status"] == 400
+    assert "ERR_NGROK_9001" in r["msg"]
+
+
+def test_ids_keep_order_mark_found_and_fetch_duplicates_once(emu):
+    ids = ["ts_demo_web02", "ts_none", "ts_demo_web01", "ts_demo_web02"]
+    r = run(emu, ids=ids)
+    assert [s["id"] for s in r["tunnel_sessions"]] == ids
+    assert [s["found"] for s in r["tunnel_sessions"]] == [True, False, True, True]
+    assert r["tunnel_sessions"][1] == {"id": "ts_none", "found": False}
+    assert r["requests"] == 3
+
+
+def test_ids_failure_names_every_failed_id(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=500, times=10, body="<h1>oops</h1>")
+    emu.fault(match="/tunnel_sessions/ts_demo_web02", status=500, times=10, body="<h1>oops</h1>")
+    r = run(emu, ids=["ts_demo_web01", "ts_ok_absent", "ts_demo_web02"], retries=0)
+    assert r["failed"] is True
+    assert "2 of 3 ids failed (ts_demo_web01, ts_demo_web02)" in r["msg"]
+    assert r["http_status"] == 500
+
+
+def test_include_tunnels_uses_one_walk_of_the_tunnel_listing(emu):
+    emu.add_tunnel("ts_demo_web01", public_url="https://second.example.test")
+    r = run(emu, include_tunnels=True)
+    by_id = {s["id"]: s for s in r["tunnel_sessions"]}
+    assert sorted(t["public_url"] for t in by_id["ts_demo_web01"]["tunnels"]) == [
+        "https://second.example.test", "https://web-01.example.test"]
+    assert [t["proto"] for t in by_id["ts_demo_web02"]["tunnels"]] == ["tcp"]
+    assert sum(1 for q in emu.requests() if q["path"].startswith("/tunnels")) == 1
+
+
+def test_include_tunnels_with_id(emu):
+    r = run(emu, id="ts_demo_web02", include_tunnels=True)
+    assert r["tunnel_session"]["tunnels"][0]["forwards_to"] == "localhost:22"
+
+
+def test_wait_for_online_polls_until_the_session_appears(emu):
+    emu.put_ngrok("ts_later", after=1.5)
+    r = run(emu, id="ts_later", wait_for="online", wait_sleep=1, wait_timeout=30)
+    assert r["found"] is True and r["attempts"] >= 2
+
+
+def test_wait_for_offline_in_ids_mode(emu):
+    emu.delete_ngrok("ts_demo_web01", after=1.5)
+    r = run(emu, ids=["ts_demo_web01", "ts_none"], wait_for="offline", wait_sleep=1, wait_timeout=30)
+    assert [s["found"] for s in r["tunnel_sessions"]] == [False, False]
+    assert r["attempts"] >= 2
+
+
+def test_wait_for_in_list_mode_until_one_matches(emu):
+    emu.put_ngrok("ts_canary", metadata="canary", after=1.2)
+    r = run(emu, metadata="canary", wait_for="online", wait_sleep=1, wait_timeout=30)
+    assert [s["id"] for s in r["tunnel_sessions"]] == ["ts_canary"]
+
+
+def test_a_wait_that_times_out_fails_names_the_state_and_returns_the_last_result(emu):
+    r = run(emu, id="ts_never", wait_for="online", wait_sleep=1, wait_timeout=2)
+    assert r["failed"] is True
+    assert "waiting for online" in r["msg"] and "session ts_never is not online" in r["msg"]
+    assert r["found"] is False and r["tunnel_sessions"] == []
+    assert r["attempts"] >= 2 and r["elapsed"] > 0
+
+
+def test_retries_survive_flaky_upstream(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=502, times=2, headers={"Retry-After": "0"})
+    r = run(emu, id="ts_demo_web01")
+    assert r["found"] is True and r["requests"] == 3
