@@ -14,6 +14,7 @@ import urllib.request
 from urllib.parse import quote
 
 import emulator  # pylint: disable=import-error
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NGROK_KEY = "ngrok-SECRET-7c1e9f40d2"
@@ -124,3 +125,18 @@ def run_module(name, args, env=None, without_requests=False, timeout=120):
         if line.startswith("{"):
             result = json.loads(line)
     return result, proc
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    """One emulator for the whole test session."""
+    emu = start_emulator()
+    yield emu
+    stop_emulator(emu)
+
+
+@pytest.fixture
+def emu(emulator_server):  # pylint: disable=redefined-outer-name
+    """The emulator, reset to the demo data before the test."""
+    emulator_server.reset("demo")
+    return emulator_server

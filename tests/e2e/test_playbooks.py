@@ -1,0 +1,258 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Real ansible-playbook and ansible runs of the built and installed collection against the emulator."""
+
+import json
+import tarfile
+
+import harness  # pylint: disable=import-error
+
+NK, PK = harness.NGROK_KEY, harness.PING_KEY
+
+
+def test_outcomes_a_playbook_branches_on(ansible, emu):
+    emu.fault(match="/tunnel_sessions/ts_html500", status=500, body="<html><h1>Bad gateway</h1></html>", times=99)
+    emu.fault(match="/tunnel_sessions/ts_badjson", status=200, body='{"id": "ts_badjson", ', times=99)
+    emu.fault(match="/sessions/ps_html500/status", status=500, body="<html>down</html>", times=99)
+    emu.fault(match="/sessions/ps_badjson/status", status=200, body="{oops", times=99)
+    tasks = f"""
+- name: ngrok found
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_demo_web01}}
+  register: n_found
+  ignore_errors: true
+- name: ngrok not found
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_gone}}
+  register: n_absent
+  ignore_errors: true
+- name: ngrok 401
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "wrong-key", id: ts_demo_web01}}
+  register: n_401
+  ignore_errors: true
+- name: ngrok 403
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "forbidden-{NK}", id: ts_demo_web01}}
+  register: n_403
+  ignore_errors: true
+- name: ngrok 500 with an HTML body
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_html500, retries: 1}}
+  register: n_500
+  ignore_errors: true
+- name: ngrok malformed JSON
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_badjson}}
+  register: n_badjson
+  ignore_errors: true
+- name: ngrok unreachable
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "http://127.0.0.1:9", api_key: "{NK}", retries: 0}}
+  register: n_down
+  ignore_errors: true
+- name: ping found
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_demo_edge01}}
+  register: p_found
+  ignore_errors: true
+- name: ping not found
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_gone}}
+  register: p_absent
+  ignore_errors: true
+- name: ping 401
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "wrong-key", id: ps_demo_edge01}}
+  register: p_401
+  ignore_errors: true
+- name: ping 403
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "forbidden-{PK}", id: ps_demo_edge01}}
+  register: p_403
+  ignore_errors: true
+- name: ping 500 with an HTML body
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_html500, retries: 0}}
+  register: p_500
+  ignore_errors: true
+- name: ping malformed JSON
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_badjson}}
+  register: p_badjson
+  ignore_errors: true
+- name: ping unreachable
+  tunnels.sessions.ping_session_info: {{api_url: "http://127.0.0.1:9/customer/v2", api_key: "{PK}", id: x, retries: 0}}
+  register: p_down
+  ignore_errors: true
+"""
+    r, proc = ansible.tasks(tasks)
+    output = proc.stdout + proc.stderr
+    assert "Traceback" not in output and "MODULE FAILURE" not in output
+    assert NK not in output and PK not in output
+
+    assert r["n_found"]["found"] is True and r["n_found"]["tunnel_session"]["region"] == "eu"
+    assert r["n_absent"]["failed"] is False and r["n_absent"]["found"] is False
+    assert r["n_401"]["failed"] and r["n_401"]["http_status"] == 401
+    assert r["n_401"]["error"]["code"] == "ERR_NGROK_201" and "NGROK_API_KEY" in r["n_401"]["msg"]
+    assert r["n_403"]["http_status"] == 403 and "permissions" in r["n_403"]["msg"]
+    assert r["n_500"]["http_status"] == 500 and "not in ngrok's error format" in r["n_500"]["msg"]
+    assert r["n_500"]["requests"] == 2
+    assert r["n_badjson"]["failed"] and "not a JSON object" in r["n_badjson"]["msg"]
+    assert r["n_down"]["failed"] and "could not connect" in r["n_down"]["msg"]
+
+    assert r["p_found"]["session"]["connected"] is True
+    assert r["p_absent"]["failed"] is False and r["p_absent"]["found"] is False
+    assert r["p_401"]["http_status"] == 401 and r["p_401"]["error"]["code"] == "UNAUTHORIZED"
+    assert r["p_403"]["http_status"] == 403 and r["p_403"]["error"]["code"] == "FORBIDDEN"
+    assert r["p_500"]["http_status"] == 500 and "Ping Network API is failing" in r["p_500"]["msg"]
+    assert r["p_badjson"]["failed"] and "not a JSON object" in r["p_badjson"]["msg"]
+    assert r["p_down"]["failed"] and "could not connect" in r["p_down"]["msg"]
+    for name, result in r.items():
+        assert result["changed"] is False, name
+
+
+def test_credentials_from_environment_variables(ansible, emu):
+    tasks = """
+- name: ngrok from the environment
+  tunnels.sessions.ngrok_tunnel_session_info: {id: ts_demo_web02}
+  register: n_env
+- name: ping from the environment
+  tunnels.sessions.ping_session_info: {id: ps_demo_edge02}
+  register: p_env
+"""
+    r, proc = ansible.tasks(tasks, env={"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url,
+                                        "PING_NETWORK_API_KEY": PK, "PING_NETWORK_API_URL": emu.ping_url})
+    assert proc.returncode == 0, proc.stdout
+    assert r["n_env"]["found"] is True and r["p_env"]["session"]["status"] == "disconnected"
+
+
+def test_check_mode_behaves_the_same(ansible, emu):
+    tasks = f"""
+- name: ngrok in check mode
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_demo_web01}}
+  register: n_check
+- name: ping in check mode
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", ids: [ps_demo_edge01, ps_x]}}
+  register: p_check
+"""
+    r, proc = ansible.tasks(tasks, "--check")
+    assert proc.returncode == 0, proc.stdout
+    assert r["n_check"]["found"] is True and r["n_check"]["changed"] is False
+    assert [s["found"] for s in r["p_check"]["sessions"]] == [True, False]
+
+
+def test_module_defaults_through_the_action_groups(ansible, emu):
+    play_extra = f"""  module_defaults:
+    group/tunnels.sessions.ngrok: {{api_url: "{emu.url}", api_key: "{NK}"}}
+    group/tunnels.sessions.ping: {{api_url: "{emu.ping_url}", api_key: "{PK}"}}
+"""
+    tasks = """
+- name: ngrok with defaults from the group
+  tunnels.sessions.ngrok_tunnel_session_info: {metadata: web-02}
+  register: n_group
+- name: ping with defaults from the group
+  tunnels.sessions.ping_session_info: {id: ps_demo_edge01}
+  register: p_group
+"""
+    r, proc = ansible.tasks(tasks, play_extra=play_extra)
+    assert proc.returncode == 0, proc.stdout
+    assert [s["id"] for s in r["n_group"]["tunnel_sessions"]] == ["ts_demo_web02"]
+    assert r["p_group"]["found"] is True
+
+
+def test_vvvv_output_never_contains_a_key(ansible, emu):
+    echo = {"error_code": "ERR_NGROK_201", "status_code": 401, "msg": "key %s rejected" % NK, "details": {}}
+    emu.fault(match="/tunnel_sessions/ts_echo", status=401, json=echo, times=5)
+    emu.fault(match="/sessions/ps_echo/status", status=400, times=5,
+              json={"error": {"code": "BAD", "message": "you sent " + PK, "details": {"key": PK}}})
+    tasks = f"""
+- name: ngrok success
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", include_tunnels: true}}
+  register: n_ok
+  ignore_errors: true
+- name: ngrok upstream echoing the key
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_echo}}
+  register: n_echo
+  ignore_errors: true
+- name: ping success from the environment
+  tunnels.sessions.ping_session_info: {{id: ps_demo_edge01}}
+  register: p_ok
+  ignore_errors: true
+- name: ping upstream echoing the key
+  tunnels.sessions.ping_session_info: {{id: ps_echo}}
+  register: p_echo
+  ignore_errors: true
+"""
+    r, proc = ansible.tasks(tasks, "-vvvv", env={"PING_NETWORK_API_KEY": PK, "PING_NETWORK_API_URL": emu.ping_url})
+    output = proc.stdout + proc.stderr
+    assert "ESTABLISH LOCAL CONNECTION" in output  # really -vvvv
+    assert NK not in output and PK not in output
+    assert NK not in json.dumps(r) and PK not in json.dumps(r)
+    assert r["n_ok"]["failed"] is False and r["p_ok"]["failed"] is False
+    assert r["n_echo"]["http_status"] == 401 and r["p_echo"]["http_status"] == 400
+
+
+def test_adhoc_commands(ansible, emu):
+    status, result, proc = ansible.adhoc("ngrok_tunnel_session_info", {"id": "ts_demo_web01"},
+                                         env={"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url})
+    assert status == "SUCCESS", proc.stdout + proc.stderr
+    assert result["found"] is True
+    status, result, proc = ansible.adhoc("ping_session_info", {"id": "ps_gone"},
+                                         env={"PING_NETWORK_API_KEY": PK, "PING_NETWORK_API_URL": emu.ping_url})
+    assert status == "SUCCESS" and result["found"] is False
+    # A failure with the key from the environment, as the README recommends: the key is nowhere in the output.
+    emu.fault(match="/sessions/ps_demo_edge01/status", status=401, times=1,
+              json={"error": {"code": "UNAUTHORIZED", "message": "bad key " + PK, "details": {}}})
+    status, result, proc = ansible.adhoc("ping_session_info", {"id": "ps_demo_edge01"}, "-vvvv",
+                                         env={"PING_NETWORK_API_KEY": PK, "PING_NETWORK_API_URL": emu.ping_url})
+    assert status == "FAILED!" and proc.returncode != 0
+    assert result["http_status"] == 401 and "Traceback" not in proc.stdout + proc.stderr
+    assert PK not in proc.stdout + proc.stderr
+
+
+def test_a_failing_task_with_the_key_in_a_variable_does_not_show_it(ansible, emu, tmp_path):
+    secrets = tmp_path / "secrets.yml"
+    secrets.write_text("ngrok_key: %s\n" % NK)
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=403, times=1,
+              json={"error_code": "ERR_NGROK_206", "status_code": 403, "msg": "no: " + NK, "details": {}})
+    play = tmp_path / "play.yml"
+    play.write_text(f"""- name: Gate
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Check the session
+      tunnels.sessions.ngrok_tunnel_session_info:
+        api_url: "{emu.url}"
+        api_key: "{{{{ ngrok_key }}}}"
+        id: ts_demo_web01
+""")
+    proc = ansible.playbook(play, "-e", "@" + str(secrets), "-vvvv")
+    assert proc.returncode != 0
+    assert "ERR_NGROK_206" in proc.stdout + proc.stderr
+    assert NK not in proc.stdout + proc.stderr
+
+
+def preflight_env(emu):
+    return {"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url, "PING_NETWORK_API_KEY": PK,
+            "PING_NETWORK_API_URL": emu.ping_url}
+
+
+def test_preflight_example_deploys_when_healthy(ansible, emu):
+    extra = json.dumps({"ngrok_session_ids": ["ts_demo_web01", "ts_demo_web02"], "ping_session_ids": ["ps_demo_edge01"]})
+    proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=preflight_env(emu))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "DEPLOYING" in proc.stdout
+
+
+def test_preflight_example_stops_when_unhealthy(ansible, emu):
+    emu.delete_ngrok("ts_demo_web02")
+    extra = json.dumps({"ngrok_session_ids": ["ts_demo_web01", "ts_demo_web02"],
+                        "ping_session_ids": ["ps_demo_edge01", "ps_demo_edge02"]})
+    proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=preflight_env(emu))
+    assert proc.returncode != 0
+    assert "NOT DEPLOYING" in proc.stdout and "DEPLOYING: every" not in proc.stdout
+    assert "ngrok sessions not online: ts_demo_web02" in proc.stdout
+    assert "Ping Network sessions not connected: ps_demo_edge02" in proc.stdout
+
+
+def test_tarball_holds_only_what_a_user_needs(ansible):
+    with tarfile.open(ansible.tarball) as tar:
+        names = tar.getnames()
+    for needed in ("galaxy.yml", "MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "requirements.txt",
+                   "meta/execution-environment.yml", "plugins/modules/ngrok_tunnel_session_info.py",
+                   "plugins/modules/ping_session_info.py", "plugins/module_utils/_client.py",
+                   "examples/preflight.yml"):
+        assert needed in names
+    unwanted = (".venv", ".ansible", ".build", "tests/output", "tests/unit", "tests/e2e", "tests/emulator",
+                "bench", "__pycache__", ".pyc", ".git", ".pytest_cache", ".hypothesis", ".tar.gz", "Makefile", ".ci")
+    leaks = [n for n in names if any(u in n for u in unwanted)]
+    assert not leaks, leaks
