@@ -58,7 +58,7 @@ notes:
 options:
   api_key:
     description:
-      - An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>).
+      - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>)."
       - If not set, the value of the E(NGROK_API_KEY) environment variable is used.
     type: str
     required: true

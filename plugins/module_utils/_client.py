@@ -220,7 +220,7 @@ class Client:
             return text
         key = self.api_key
         if key:
-            for form in {key, quote(key, safe=""), quote(key)}:
+            for form in (key, quote(key, safe=""), quote(key)):
                 text = text.replace(form, REDACTED)
         return text
 

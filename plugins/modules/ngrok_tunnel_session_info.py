@@ -19,7 +19,7 @@ description:
     An agent that restarts gets a new session id.
   - Retries, redirects, pagination and waiting are handled for you; see O(retries) and O(wait_for).
 author:
-  - tunnels.sessions maintainers
+  - tunnels.sessions maintainers (@tunnels-sessions)
 requirements:
   - requests
 extends_documentation_fragment:
@@ -116,7 +116,7 @@ tunnel_sessions:
   description:
     - The sessions. In listing mode, every matching online session in the API's order.
     - With O(ids), one item per entry of O(ids) in that order, each with RV(tunnel_sessions[].found);
-      a session that is not online is V({"id": ..., "found": false}).
+      a session that is not online is just its RV(tunnel_sessions[].id) and RV(tunnel_sessions[].found=false).
     - With O(id), a list of the one session, or empty when it is not online.
     - Each item carries every field the API returned, including ones not listed here.
   returned: always

@@ -18,7 +18,7 @@ description:
   - A status the API documents (V(created), V(connected), V(disconnected)) or any other string it may
     answer in the future is returned as it is; RV(sessions[].connected) is true only for V(connected).
 author:
-  - tunnels.sessions maintainers
+  - tunnels.sessions maintainers (@tunnels-sessions)
 requirements:
   - requests
 extends_documentation_fragment:

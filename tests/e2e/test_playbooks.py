@@ -247,7 +247,7 @@ def test_preflight_example_stops_when_unhealthy(ansible, emu):
 def test_tarball_holds_only_what_a_user_needs(ansible):
     with tarfile.open(ansible.tarball) as tar:
         names = tar.getnames()
-    for needed in ("galaxy.yml", "MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "requirements.txt",
+    for needed in ("MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "requirements.txt",
                    "meta/execution-environment.yml", "plugins/modules/ngrok_tunnel_session_info.py",
                    "plugins/modules/ping_session_info.py", "plugins/module_utils/_client.py",
                    "examples/preflight.yml"):

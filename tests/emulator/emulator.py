@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -341,6 +340,7 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 action()
             return
+
         def run():
             with self.state.lock:
                 action()
@@ -394,10 +394,11 @@ class Handler(BaseHTTPRequestHandler):
         if len(seg) == 3 and seg[:2] == ["ping", "sessions"]:
             sid = seg[2]
             if self.command == "PUT":
+                fresh = {"client_id": "cl_emulator", "status": "created", "duration": 0, "uploaded_bytes": 0,
+                         "downloaded_bytes": 0}
+
                 def put():
-                    state.ping[sid] = dict(state.ping.get(sid, {"client_id": "cl_emulator", "status": "created",
-                                                                 "duration": 0, "uploaded_bytes": 0,
-                                                                 "downloaded_bytes": 0}), **body)
+                    state.ping[sid] = dict(state.ping.get(sid, fresh), **body)
                 self.later(body, put)
             elif self.command == "DELETE":
                 self.later(body, lambda: state.ping.pop(sid, None))
@@ -428,7 +429,7 @@ def make_server(host="127.0.0.1", port=0, seed="demo", ngrok_key=DEFAULT_NGROK_K
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", choices=["demo", "empty"], default="demo")

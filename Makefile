@@ -1,0 +1,41 @@
+# tunnels.sessions - every command sets itself up: a fresh machine needs only Python 3.11 and PyPI.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test unit e2e sanity lint docs-lint matrix clean
+
+$(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r tests/requirements.txt -r tests/lint-requirements.txt
+	touch $(STAMP)
+
+## make demo: build and install the collection, start the local emulator, run the preflight gate twice.
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/demo.sh
+
+## make test: every test and every gate.
+test: unit e2e sanity lint docs-lint
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q
+
+sanity: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-test.sh sanity --venv --python 3.11
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-test.sh units --venv --python 3.11
+
+lint: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" ansible-lint --profile production
+
+docs-lint: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" antsibull-docs lint-collection-docs --plugin-docs .
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-doc.sh
+
+clean:
+	rm -rf $(VENV) .venv-* .build tests/output
