@@ -4,13 +4,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 
 .PHONY: demo test unit e2e sanity lint docs-lint matrix clean
 
-$(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt
+$(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r tests/requirements.txt -r tests/lint-requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r tests/requirements.txt -r tests/lint-requirements.txt "$(ANSIBLE_CORE)"
 	touch $(STAMP)
 
 ## make demo: build and install the collection, start the local emulator, run the preflight gate twice.
@@ -36,6 +37,10 @@ lint: $(STAMP)
 docs-lint: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" antsibull-docs lint-collection-docs --plugin-docs .
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-doc.sh
+
+## make matrix: unit and end-to-end tests on ansible-core 2.16 (Python 3.11) and the newest (Python 3.12).
+matrix:
+	bash tools/matrix.sh
 
 clean:
 	rm -rf $(VENV) .venv-* .build tests/output

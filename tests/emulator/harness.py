@@ -95,7 +95,10 @@ def stop_emulator(emu):
 
 def module_env(extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NGROK_", "PING_NETWORK_"))}
-    env["PYTHONPATH"] = collections_dir()
+    # The ansible package this test process uses (ansible-test puts it on sys.path, not in the environment).
+    import ansible  # pylint: disable=import-outside-toplevel
+    ansible_dir = os.path.dirname(os.path.dirname(os.path.abspath(ansible.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([collections_dir(), ansible_dir])
     env.update(extra or {})
     return env
 
