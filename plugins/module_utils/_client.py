@@ -335,12 +335,19 @@ class Client:
         return text if len(text) <= MAX_BODY_SNIPPET else text[:MAX_BODY_SNIPPET] + "..."
 
     def _transport_error(self, what, exc, attempts):
+        text = self._short(exc)
         if isinstance(exc, requests.exceptions.Timeout):
             why = "no answer within timeout=%s seconds" % self.timeout
             todo = "raise timeout or retries, or check that api_url is reachable from this host"
-        else:
-            why = "could not connect (%s)" % self._short(exc)
+        elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            why = "the answer was cut off (%s)" % text
+            todo = "try again later or raise retries; check proxies if it persists"
+        elif "Failed to establish a new connection" in text or "Failed to resolve" in text:
+            why = "could not connect (%s)" % text
             todo = "check api_url, DNS, proxies (HTTPS_PROXY / NO_PROXY, use_proxy) and firewalls"
+        else:
+            why = "the connection was dropped (%s)" % text
+            todo = "try again later or raise retries; check proxies and firewalls if it persists"
         return ApiError("%s failed after %d attempt%s: %s at %s; %s."
                         % (what, attempts, "" if attempts == 1 else "s", why, self.api_url, todo))
 

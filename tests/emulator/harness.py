@@ -6,6 +6,7 @@
 import json
 import os
 import pathlib
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -15,8 +16,13 @@ from urllib.parse import quote
 
 import emulator  # pylint: disable=import-error
 import pytest
+import trustme
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# Tests talk only to loopback: a proxy set for the machine must not route them (proxy tests set their own).
+for _name in [n for n in os.environ if n.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")]:
+    del os.environ[_name]
 NGROK_KEY = "ngrok-SECRET-7c1e9f40d2"
 PING_KEY = "ping-SECRET-5ab38e61f7"
 
@@ -143,3 +149,18 @@ def emu(emulator_server):  # pylint: disable=redefined-outer-name
     """The emulator, reset to the demo data before the test."""
     emulator_server.reset("demo")
     return emulator_server
+
+
+@pytest.fixture(scope="session")
+def tls_emulator(tmp_path_factory):
+    """An HTTPS emulator whose certificate a test CA made now signed; yields ``(emulator, ca_path)``."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("localhost", "127.0.0.1")
+    folder = tmp_path_factory.mktemp("tls")
+    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    context = ssl.create_default_context(cafile=str(folder / "ca.pem"))
+    emu = start_emulator(tls_cert=str(folder / "server.pem"), tls_key=str(folder / "server.pem"),
+                         client_context=context)
+    yield emu, str(folder / "ca.pem")
+    stop_emulator(emu)

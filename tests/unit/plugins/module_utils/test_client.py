@@ -4,12 +4,10 @@
 """The shared client against real HTTP servers on loopback (the emulator and pytest-httpserver)."""
 
 import json
-import ssl
 import time
 
 import harness  # pylint: disable=import-error
 import pytest
-import trustme
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _client
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
@@ -328,20 +326,6 @@ def test_a_redirect_to_another_port_of_the_same_host_is_not_followed(emu, httpse
 
 
 # ----- TLS -----
-
-@pytest.fixture(scope="module")
-def tls_emulator(tmp_path_factory):
-    ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
-    folder = tmp_path_factory.mktemp("tls")
-    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
-    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
-    context = ssl.create_default_context(cafile=str(folder / "ca.pem"))
-    emu = harness.start_emulator(tls_cert=str(folder / "server.pem"), tls_key=str(folder / "server.pem"),
-                                 client_context=context)
-    yield emu, str(folder / "ca.pem")
-    harness.stop_emulator(emu)
-
 
 def test_tls_is_verified_by_default(tls_emulator):
     emu, dummy = tls_emulator
