@@ -1,0 +1,71 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Every example in examples/, run as a user would, against the emulator."""
+
+import os
+import re
+
+import harness  # pylint: disable=import-error
+import yaml
+from conftest import BIN  # pylint: disable=import-error
+
+EXAMPLES = harness.ROOT / "examples"
+
+
+def keys_env(emu):
+    return {"NGROK_API_KEY": harness.NGROK_KEY, "NGROK_API_URL": emu.url,
+            "PING_NETWORK_API_KEY": harness.PING_KEY, "PING_NETWORK_API_URL": emu.ping_url}
+
+
+def test_fleet_gate_deploys_every_host_when_all_are_healthy(ansible, emu):
+    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=keys_env(emu))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "DEPLOYING web-01" in proc.stdout and "DEPLOYING web-02" in proc.stdout
+    # One batched request set: each distinct id fetched once, whatever the number of hosts.
+    paths = [r["path"] for r in emu.requests()]
+    assert sorted(paths) == sorted(["/tunnel_sessions/ts_demo_web01", "/tunnel_sessions/ts_demo_web02",
+                                    "/customer/v2/sessions/ps_demo_edge01/status"])
+
+
+def test_fleet_gate_deploys_no_host_when_one_is_unhealthy(ansible, emu):
+    emu.delete_ngrok("ts_demo_web02")
+    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=keys_env(emu))
+    assert proc.returncode != 0
+    assert "NOT DEPLOYING: web-02" in proc.stdout
+    assert "DEPLOYING web-01" not in proc.stdout
+
+
+def test_wait_then_deploy_waits_for_the_agent(ansible, emu):
+    emu.add_tunnel("ts_web03", public_url="https://web-03.example.test")
+    emu.put_ngrok("ts_web03", metadata="web-03", after=2)
+    proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=keys_env(emu))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    match = re.search(r"DEPLOYING via https://web-03\.example\.test after (\d+) poll", proc.stdout)
+    assert match and int(match.group(1)) >= 2
+
+
+def test_wait_then_deploy_times_out_clearly(ansible, emu):
+    proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1",
+                            "-e", "agent_wait_timeout=2", "-e", "agent_metadata=never", env=keys_env(emu))
+    assert proc.returncode != 0
+    assert "Timed out" in proc.stdout and "waiting for online" in proc.stdout
+    assert "0 matching session(s) online" in proc.stdout
+    assert "DEPLOYING" not in proc.stdout
+
+
+def test_adhoc_one_liner(ansible, emu):
+    env = dict(keys_env(emu), PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""))
+    proc = ansible.run(["bash", str(EXAMPLES / "adhoc.sh"), "web-02"], env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SUCCESS" in proc.stdout and '"id": "ts_demo_web02"' in proc.stdout
+    assert harness.NGROK_KEY not in proc.stdout + proc.stderr
+
+
+def test_awx_docs_show_the_example_credential_type():
+    credential = yaml.safe_load((EXAMPLES / "awx" / "credential_type.yml").read_text())
+    page = (harness.ROOT / "docs" / "docsite" / "rst" / "awx.rst").read_text()
+    blocks = [yaml.safe_load(b) for b in re.findall(r"\.\. code-block:: yaml\n\n((?:    .*\n|\n)+)", page)]
+    assert credential["inputs"] in blocks and credential["injectors"] in blocks
+    assert set(credential["injectors"]["env"]) == {"NGROK_API_KEY", "PING_NETWORK_API_KEY", "NGROK_API_URL",
+                                                   "PING_NETWORK_API_URL"}
