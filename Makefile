@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 
-.PHONY: demo test unit e2e sanity lint docs-lint matrix clean
+.PHONY: demo test unit e2e sanity lint docs-lint matrix bench clean
 
 $(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(STAMP)
 docs-lint: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" antsibull-docs lint-collection-docs --plugin-docs .
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-doc.sh
+
+## make bench: ratios against ansible.builtin.uri and ngrok's SDK, side by side in one run (not a test).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet ngrok-api
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
 
 ## make matrix: unit and end-to-end tests on ansible-core 2.16 (Python 3.11) and the newest (Python 3.12).
 matrix:

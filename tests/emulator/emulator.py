@@ -139,6 +139,8 @@ class State:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without this, keep-alive clients stall on delayed ACKs.
+    disable_nagle_algorithm = True
     server_version = "tunnels-sessions-emulator/1"
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
@@ -291,16 +293,15 @@ class Handler(BaseHTTPRequestHandler):
         limit = int(limit_text)
         before = query.get("before_id", [""])[0]
         expr = query.get("filter", [""])[0]
+        if expr and cel_match(expr, {}) is None:
+            return self.ngrok_error(400, "ERR_NGROK_9001", "Invalid filter expression: %s" % expr)
         with self.state.lock:
             table = self.state.ngrok if kind == "tunnel_sessions" else self.state.tunnels
-            items = [dict(v, uri=self.base_url() + "/%s/%s" % (kind, k)) for k, v in reversed(table.items())]
-        if expr:
-            if cel_match(expr, {}) is None:
-                return self.ngrok_error(400, "ERR_NGROK_9001", "Invalid filter expression: %s" % expr)
-            items = [i for i in items if cel_match(expr, i)]
-        if before:
-            ids = [i["id"] for i in items]
-            items = items[ids.index(before) + 1:] if before in ids else []
+            keys = [k for k, v in reversed(table.items()) if not expr or cel_match(expr, v)]
+            start = 0
+            if before:
+                start = keys.index(before) + 1 if before in keys else len(keys)
+            items = [dict(table[k], uri=self.base_url() + "/%s/%s" % (kind, k)) for k in keys[start:start + limit + 1]]
         page, rest = items[:limit], items[limit:]
         next_uri = None
         if rest:

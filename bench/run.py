@@ -1,0 +1,183 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: tunnels.sessions side by side with ansible.builtin.uri and ngrok's Python SDK, in one run.
+
+    make bench            (or: .venv/bin/python bench/run.py)
+
+Against the local emulator on loopback; prints ratios, not absolute promises. Not a test.
+(a) one id: our module vs one ansible.builtin.uri task doing the same GET (median of repeated tasks);
+(b) 100 ids: one task with ``ids`` vs a 100-iteration ``uri`` loop vs ngrok's SDK (``ngrok-api``) serially;
+(c) listing 10,000 ngrok sessions (100 pages): wall time and peak memory of the module process.
+"""
+
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "emulator"))
+
+import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
+BIN = pathlib.Path(sys.executable).parent
+REPEAT = 7
+N_IDS = 100
+N_LIST = 10000
+
+
+def install(tmp):
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", str(harness.ROOT), "--output-path", str(tmp),
+                    "--force"], check=True, capture_output=True)
+    tarball = next(tmp.glob("tunnels-sessions-*.tar.gz"))
+    subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", str(tarball), "-p", str(tmp / "c"),
+                    "--force"], check=True, capture_output=True)
+    return tmp / "c"
+
+
+def play(tmp, collections, tasks, name):
+    """Run a playbook of ``tasks`` (YAML text) and return each task's wall time."""
+    path = tmp / (name + ".yml")
+    body = "\n".join("    " + line for line in tasks.strip().splitlines())
+    path.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + body + "\n")
+    times = tmp / (name + ".json")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="bench_timer",
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", BENCH_TIMES=str(times))
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)], env=env,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit("benchmark playbook %s failed:\n%s" % (name, proc.stdout[-3000:]))
+    return json.loads(times.read_text())
+
+
+def uri_task(name, url, key, loop=None):
+    text = f"""
+- name: {name}
+  ansible.builtin.uri:
+    url: "{url}"
+    headers: {{Authorization: "Bearer {key}", Ngrok-Version: "2"}}
+    status_code: [200, 404]
+"""
+    return text + ("  loop: %s\n" % json.dumps(loop) if loop else "")
+
+
+def bench_one_id(tmp, collections, emu):
+    key = harness.NGROK_KEY
+    tasks = ""
+    for n in range(REPEAT):
+        tasks += f"""
+- name: module {n}
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{key}", id: ts_demo_web01}}
+"""
+        tasks += uri_task("uri %d" % n, emu.url + "/tunnel_sessions/ts_demo_web01", key)
+    times = play(tmp, collections, tasks, "one_id")
+    ours = statistics.median(times["module %d" % n] for n in range(REPEAT))
+    uri = statistics.median(times["uri %d" % n] for n in range(REPEAT))
+    return ours, uri
+
+
+def sdk_serial(emu, ids):
+    code = (
+        "import sys, time, ngrok\n"
+        "c = ngrok.Client(sys.argv[1], base_url=sys.argv[2])\n"
+        "t = time.monotonic()\n"
+        "for i in sys.argv[3:]:\n"
+        "    try:\n"
+        "        c.tunnel_sessions.get(i)\n"
+        "    except ngrok.NotFoundError:\n"
+        "        pass\n"
+        "print(time.monotonic() - t)\n")
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code, harness.NGROK_KEY, emu.url, *ids], capture_output=True,
+                          text=True, check=True)
+    return time.monotonic() - start, float(proc.stdout.strip())
+
+
+def bench_many_ids(tmp, collections, emu):
+    emu.bulk_ngrok(N_IDS, prefix="ts_many_")
+    ids = ["ts_many_%06d" % n for n in range(N_IDS)]
+    key = harness.NGROK_KEY
+    tasks = f"""
+- name: module ids
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{key}", ids: {json.dumps(ids)}}}
+""" + uri_task("uri loop", emu.url + "/tunnel_sessions/{{ item }}", key, loop=ids)
+    times = play(tmp, collections, tasks, "many_ids")
+    sdk_process, sdk_calls = sdk_serial(emu, ids)
+    return times["module ids"], times["uri loop"], sdk_process, sdk_calls
+
+
+def run_module(args):
+    """Run the module as its own process; return (wall seconds, result, its own peak RSS in MiB)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
+    code = ("import atexit, resource, runpy, sys\n"
+            "atexit.register(lambda: sys.stderr.write('PEAK_KB %d\\n' % "
+            "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+            "runpy.run_module('ansible_collections.tunnels.sessions.plugins.modules.ngrok_tunnel_session_info', "
+            "run_name='__main__')\n")
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code, handle.name], capture_output=True, text=True, check=True,
+                          env=harness.module_env())
+    wall = time.monotonic() - start
+    os.unlink(handle.name)
+    peak_kb = int(proc.stderr.split("PEAK_KB")[1].split()[0])
+    return wall, json.loads(proc.stdout), peak_kb / 1024.0
+
+
+def bench_many_ids_process(emu, ids):
+    wall, result, dummy = run_module({"api_url": emu.url, "api_key": harness.NGROK_KEY, "ids": ids})
+    assert all(item["found"] for item in result["tunnel_sessions"])
+    return wall, result["elapsed"]
+
+
+def bench_listing(emu):
+    emu.reset("empty")
+    emu.bulk_ngrok(N_LIST, prefix="ts_list_")
+    wall, result, peak = run_module({"api_url": emu.url, "api_key": harness.NGROK_KEY})
+    assert len(result["tunnel_sessions"]) == N_LIST and result["requests"] == N_LIST // 100
+    return wall, result["elapsed"], peak
+
+
+def versions():
+    core = subprocess.run([str(BIN / "ansible"), "--version"], capture_output=True, text=True, check=True)
+    sdk = subprocess.run([sys.executable, "-m", "pip", "show", "ngrok-api"], capture_output=True, text=True,
+                         check=False).stdout
+    sdk_version = next((line.split()[1] for line in sdk.splitlines() if line.startswith("Version:")), "absent")
+    return core.stdout.splitlines()[0], sdk_version
+
+
+def main():
+    emu = harness.start_emulator()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = pathlib.Path(tmp_name)
+        collections = install(tmp)
+        core, sdk_version = versions()
+        print("machine: %s, %d cores, Python %s, %s, ngrok-api %s" % (
+            platform.machine(), os.cpu_count(), platform.python_version(), core, sdk_version))
+        ours, uri = bench_one_id(tmp, collections, emu)
+        print("(a) one id, task time (median of %d): module %.3f s, uri %.3f s -> uri/module = %.2fx"
+              % (REPEAT, ours, uri, uri / ours))
+        ids_task, uri_loop, sdk_process, sdk_calls = bench_many_ids(tmp, collections, emu)
+        print("(b) %d ids: module (one task, ids) %.3f s; uri loop %.3f s -> %.1fx faster; ngrok SDK serial "
+              "%.3f s whole script (%.3f s in calls) -> %.1fx faster"
+              % (N_IDS, ids_task, uri_loop, uri_loop / ids_task, sdk_process, sdk_calls, sdk_process / ids_task))
+        ids = ["ts_many_%06d" % n for n in range(N_IDS)]
+        proc_wall, proc_inside = bench_many_ids_process(emu, ids)
+        print("    like for like, one process each: module %.3f s (%.3f s inside the module, concurrency 8) vs ngrok SDK "
+              "%.3f s (%.3f s in its calls) -> SDK/module = %.2fx"
+              % (proc_wall, proc_inside, sdk_process, sdk_calls, sdk_process / proc_wall))
+        wall, elapsed, peak = bench_listing(emu)
+        print("(c) listing %d sessions (%d pages): module process %.3f s wall, %.3f s inside the module, "
+              "peak RSS %.1f MiB" % (N_LIST, N_LIST // 100, wall, elapsed, peak))
+    harness.stop_emulator(emu)
+
+
+if __name__ == "__main__":
+    main()
