@@ -109,6 +109,43 @@ def module_env(extra=None):
     return env
 
 
+class Target:
+    """What the tests need to know to run one module against the emulator."""
+
+    def __init__(self, module, url_attr, key, key_var, url_var, good_id, path):
+        self.module = module
+        self.url_attr = url_attr
+        self.key = key
+        self.key_var = key_var
+        self.url_var = url_var
+        self.good_id = good_id
+        self.path = path  # the emulator path that answers good_id
+
+    def url(self, emu):
+        return getattr(emu, self.url_attr)
+
+    def run(self, emu, env=None, **args):
+        """Run the module with the emulator's URL and key unless given (None leaves an option out).
+
+        Asserts what must hold for every run: a JSON answer, no traceback, no key in any output.
+        """
+        args = dict({"api_url": self.url(emu), "api_key": self.key}, **args)
+        result, proc = run_module(self.module, {k: v for k, v in args.items() if v is not None}, env=env)
+        output = proc.stdout + proc.stderr
+        assert result is not None, output
+        assert "Traceback" not in output and "MODULE FAILURE" not in output
+        assert self.key not in output
+        return result
+
+
+TARGETS = {
+    "ngrok_tunnel_session_info": Target("ngrok_tunnel_session_info", "url", NGROK_KEY, "NGROK_API_KEY",
+                                        "NGROK_API_URL", "ts_demo_web01", "/tunnel_sessions/ts_demo_web01"),
+    "ping_session_info": Target("ping_session_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY",
+                                "PING_NETWORK_API_URL", "ps_demo_edge01", "/sessions/ps_demo_edge01/status"),
+}
+
+
 def run_module(name, args, env=None, without_requests=False, timeout=120):
     """Run a module of the collection as its own Python process, the way Ansible does on a host.
 

@@ -9,28 +9,16 @@ Each case asserts the outcome a user needs: the data after retries, or one clear
 import harness  # pylint: disable=import-error
 import pytest
 
-CASES = {
-    "ngrok_tunnel_session_info": (lambda emu: emu.url, harness.NGROK_KEY, "ts_demo_web01",
-                                  "/tunnel_sessions/ts_demo_web01"),
-    "ping_session_info": (lambda emu: emu.ping_url, harness.PING_KEY, "ps_demo_edge01",
-                          "/sessions/ps_demo_edge01/status"),
-}
-MODULES = sorted(CASES)
+MODULES = sorted(harness.TARGETS)
 
 
 def run(emu, module, **extra):
-    url, key, good_id, dummy = CASES[module]
-    args = dict({"api_url": url(emu), "api_key": key, "id": good_id}, **extra)
-    result, proc = harness.run_module(module, args)
-    output = proc.stdout + proc.stderr
-    assert result is not None, output
-    assert "Traceback" not in output and "MODULE FAILURE" not in output
-    assert key not in output
-    return result
+    target = harness.TARGETS[module]
+    return target.run(emu, **dict({"id": target.good_id}, **extra))
 
 
 def inject(emu, module, **rule):
-    emu.fault(match=CASES[module][3], **rule)
+    emu.fault(match=harness.TARGETS[module].path, **rule)
 
 
 TRANSIENT = [

@@ -9,15 +9,12 @@ import harness  # pylint: disable=import-error
 import proxy  # pylint: disable=import-error
 import pytest
 
-CASES = {
-    "ngrok_tunnel_session_info": (lambda emu: emu.url, harness.NGROK_KEY, "ts_demo_web01"),
-    "ping_session_info": (lambda emu: emu.ping_url, harness.PING_KEY, "ps_demo_edge01"),
-}
+MODULES = sorted(harness.TARGETS)
 
 
-def args_for(module, emu, **extra):
-    url, key, good_id = CASES[module]
-    return dict({"api_url": url(emu), "api_key": key, "id": good_id}, **extra)
+def run(emu, module, env=None, **extra):
+    target = harness.TARGETS[module]
+    return target.run(emu, env=env, **dict({"id": target.good_id}, **extra))
 
 
 @pytest.fixture
@@ -28,55 +25,52 @@ def forward_proxy():
     server.server_close()
 
 
-@pytest.mark.parametrize("module", sorted(CASES))
+@pytest.mark.parametrize("module", MODULES)
 def test_tls_is_verified_by_default_and_fails_cleanly(tls_emulator, module):
     emu, dummy = tls_emulator
-    result, proc = harness.run_module(module, args_for(module, emu, retries=0))
+    result = run(emu, module, retries=0)
     assert result["failed"] is True and "TLS verification" in result["msg"] and "ca_path" in result["msg"]
-    assert "Traceback" not in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("module", sorted(CASES))
+@pytest.mark.parametrize("module", MODULES)
 def test_tls_with_ca_path(tls_emulator, module):
     emu, ca = tls_emulator
-    result, dummy = harness.run_module(module, args_for(module, emu, ca_path=ca))
+    result = run(emu, module, ca_path=ca)
     assert result["found"] is True
 
 
-@pytest.mark.parametrize("module", sorted(CASES))
+@pytest.mark.parametrize("module", MODULES)
 def test_tls_without_verification_warns(tls_emulator, module):
     emu, dummy = tls_emulator
-    result, dummy2 = harness.run_module(module, args_for(module, emu, validate_certs=False))
+    result = run(emu, module, validate_certs=False)
     assert result["found"] is True
     assert "validate_certs is false" in json.dumps(result["warnings"])
 
 
-@pytest.mark.parametrize("module", sorted(CASES))
+@pytest.mark.parametrize("module", MODULES)
 def test_http_proxy_from_the_environment_is_used(emu, forward_proxy, module):
-    result, dummy = harness.run_module(module, args_for(module, emu), env={"HTTP_PROXY": forward_proxy.url,
+    result = run(emu, module, env={"HTTP_PROXY": forward_proxy.url,
                                                                            "NO_PROXY": ""})
     assert result["found"] is True
     assert forward_proxy.log and forward_proxy.log[0][0] == "GET"
 
 
-@pytest.mark.parametrize("module", sorted(CASES))
+@pytest.mark.parametrize("module", MODULES)
 def test_https_proxy_tunnels_with_connect(tls_emulator, forward_proxy, module):
     emu, ca = tls_emulator
-    result, dummy = harness.run_module(module, args_for(module, emu, ca_path=ca),
-                                       env={"HTTPS_PROXY": forward_proxy.url, "NO_PROXY": ""})
+    result = run(emu, module, ca_path=ca, env={"HTTPS_PROXY": forward_proxy.url, "NO_PROXY": ""})
     assert result["found"] is True
     assert forward_proxy.log[0][0] == "CONNECT"
 
 
-@pytest.mark.parametrize("module", sorted(CASES))
+@pytest.mark.parametrize("module", MODULES)
 def test_no_proxy_is_honoured(emu, forward_proxy, module):
-    result, dummy = harness.run_module(module, args_for(module, emu), env={"HTTP_PROXY": forward_proxy.url,
+    result = run(emu, module, env={"HTTP_PROXY": forward_proxy.url,
                                                                            "NO_PROXY": "127.0.0.1"})
     assert result["found"] is True and not forward_proxy.log
 
 
-@pytest.mark.parametrize("module", sorted(CASES))
+@pytest.mark.parametrize("module", MODULES)
 def test_use_proxy_false_ignores_the_environment(emu, forward_proxy, module):
-    result, dummy = harness.run_module(module, args_for(module, emu, use_proxy=False),
-                                       env={"HTTP_PROXY": forward_proxy.url, "NO_PROXY": ""})
+    result = run(emu, module, use_proxy=False, env={"HTTP_PROXY": forward_proxy.url, "NO_PROXY": ""})
     assert result["found"] is True and not forward_proxy.log

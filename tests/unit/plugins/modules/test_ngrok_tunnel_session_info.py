@@ -5,16 +5,7 @@
 
 import harness  # pylint: disable=import-error
 
-MODULE = "ngrok_tunnel_session_info"
-
-
-def run(emu, **args):
-    args.setdefault("api_url", emu.url)
-    args.setdefault("api_key", harness.NGROK_KEY)
-    result, proc = harness.run_module(MODULE, args)
-    assert result is not None, proc.stderr
-    assert harness.NGROK_KEY not in proc.stdout + proc.stderr
-    return result
+run = harness.TARGETS["ngrok_tunnel_session_info"].run
 
 
 def test_one_online_session(emu):

@@ -6,16 +6,7 @@
 import harness  # pylint: disable=import-error
 import pytest
 
-MODULE = "ping_session_info"
-
-
-def run(emu, **args):
-    args.setdefault("api_url", emu.ping_url)
-    args.setdefault("api_key", harness.PING_KEY)
-    result, proc = harness.run_module(MODULE, args)
-    assert result is not None, proc.stderr
-    assert harness.PING_KEY not in proc.stdout + proc.stderr
-    return result
+run = harness.TARGETS["ping_session_info"].run
 
 
 def test_a_connected_session(emu):
