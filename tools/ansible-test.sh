@@ -4,13 +4,20 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dest="${TMPDIR:-/tmp}/tunnels-sessions-ansible-test-$(id -u)/ansible_collections/tunnels/sessions"
 rm -rf "$dest" && mkdir -p "$dest"
-tar -C "$root" --exclude ./.git --exclude ./.venv --exclude './.venv-*' --exclude ./.build --exclude ./tests/output \
+tar -C "$root" --exclude ./.git --exclude ./.ansible --exclude ./.venv --exclude './.venv-*' --exclude ./.build --exclude ./tests/output \
   --exclude .pytest_cache --exclude __pycache__ --exclude .hypothesis -cf - . | tar -C "$dest" -xf -
 # ansible-test downloads get-pip from a host these machines cannot reach; shared/ has an offline stand-in.
 offline="$root/../shared/tools/get_pip_offline.py"
 if [ -f "$offline" ]; then
+  # The file name carries the pip version this ansible-test pins (2.16: 23.1.2, 2.19: 24.2).
+  pip_version=$("$(dirname "$(command -v ansible-test)")/python" - <<'PY'
+import pathlib, re, ansible_test
+text = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
+print(re.search(r"pip='([0-9.]+)'", text).group(1))
+PY
+)
   mkdir -p "$HOME/.ansible/test/cache"
-  cp "$offline" "$HOME/.ansible/test/cache/get_pip_24_2.py"
+  cp "$offline" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 fi
 cd "$dest"
 ansible-test "$@"

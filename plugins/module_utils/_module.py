@@ -67,7 +67,7 @@ class SessionInfoModule:
         p = self.params
         wanted = p["wait_for"]
         self.wait_for = [wanted] if isinstance(wanted, str) else list(wanted or [])
-        self.client = Client(provider, p["api_url"], p["api_key"], timeout=p["timeout"], retries=p["retries"],
+        self.client = Client(provider, p["api_url"], self.api_key, timeout=p["timeout"], retries=p["retries"],
                              validate_certs=p["validate_certs"], ca_path=p["ca_path"], use_proxy=p["use_proxy"],
                              concurrency=p["concurrency"])
         if not p["validate_certs"]:
@@ -85,6 +85,12 @@ class SessionInfoModule:
                       % (reason, self.provider.default_url))
         if not p["api_key"] or not p["api_key"].strip():
             self.fail("Option api_key is empty; set it or the %s environment variable." % self.provider.env_key)
+        # Keys never hold whitespace: a trailing newline from a file or a paste is dropped. Kept apart from
+        # params, which Ansible echoes in invocation.module_args masked only in their original form.
+        self.api_key = p["api_key"].strip()
+        if not all(0x21 <= ord(char) <= 0x7E for char in self.api_key):
+            self.fail("Option api_key holds characters an HTTP header cannot carry (spaces, control or non-ASCII "
+                      "characters); check how the key was copied.")
         if not p["timeout"] > 0:
             self.fail("Option timeout must be a number of seconds above 0, got %s." % p["timeout"])
         if not 0 <= p["retries"] <= 10:

@@ -27,6 +27,9 @@ BAD = [
     ({"api_url": "http://user:pw@127.0.0.1"}, "embeds credentials"),
     ({"api_url": "not a url"}, "Option api_url"),
     ({"api_key": ""}, "Option api_key is empty"),
+    ({"api_key": "abc\ndef"}, "Option api_key holds characters"),
+    ({"api_key": "abc def"}, "Option api_key holds characters"),
+    ({"api_key": "clé"}, "Option api_key holds characters"),
 ]
 
 
@@ -75,3 +78,10 @@ def test_a_missing_key_says_which_option_to_set(emu, module):
     result = target.run(emu, api_key=None, id=target.good_id)
     assert result["failed"] is True and "api_key" in result["msg"]
     assert not emu.requests()
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_a_key_with_a_trailing_newline_still_works(emu, module):
+    target = harness.TARGETS[module]
+    result = target.run(emu, api_key=target.key + "\n", id=target.good_id)
+    assert result["found"] is True

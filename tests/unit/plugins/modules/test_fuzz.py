@@ -13,8 +13,13 @@ from hypothesis import strategies as st
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(
     max_size=20)
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                          max_size=4), max_leaves=25)
+
+
+def _containers(inner):
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+
+JSON = st.recursive(SCALARS, _containers, max_leaves=25)
 SESSIONISH = st.fixed_dictionaries({}, optional={
     "id": JSON, "status": st.sampled_from(["created", "connected", "disconnected", "gone", ""]) | JSON,
     "client_id": JSON, "duration": JSON, "metadata": JSON, "tunnel_sessions": st.lists(JSON, max_size=3) | JSON,

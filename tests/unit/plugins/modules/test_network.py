@@ -49,8 +49,7 @@ def test_tls_without_verification_warns(tls_emulator, module):
 
 @pytest.mark.parametrize("module", MODULES)
 def test_http_proxy_from_the_environment_is_used(emu, forward_proxy, module):
-    result = run(emu, module, env={"HTTP_PROXY": forward_proxy.url,
-                                                                           "NO_PROXY": ""})
+    result = run(emu, module, env={"HTTP_PROXY": forward_proxy.url, "NO_PROXY": ""})
     assert result["found"] is True
     assert forward_proxy.log and forward_proxy.log[0][0] == "GET"
 
@@ -65,8 +64,7 @@ def test_https_proxy_tunnels_with_connect(tls_emulator, forward_proxy, module):
 
 @pytest.mark.parametrize("module", MODULES)
 def test_no_proxy_is_honoured(emu, forward_proxy, module):
-    result = run(emu, module, env={"HTTP_PROXY": forward_proxy.url,
-                                                                           "NO_PROXY": "127.0.0.1"})
+    result = run(emu, module, env={"HTTP_PROXY": forward_proxy.url, "NO_PROXY": "127.0.0.1"})
     assert result["found"] is True and not forward_proxy.log
 
 

@@ -1,0 +1,156 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The emulator answers as the project's description of the upstream APIs says (tests/emulator/upstream.yml),
+and that description agrees with the providers' own API documents."""
+
+import json
+import pathlib
+import urllib.error
+import urllib.request
+
+import harness  # pylint: disable=import-error
+import pytest
+import yaml
+
+DESCRIPTION = yaml.safe_load((harness.ROOT / "tests" / "emulator" / "upstream.yml").read_text())
+SPECS = harness.ROOT.parent / "shared" / "specs"
+PY_TYPES = {"string": str, "integer": int, "object": dict, "array": list}
+
+
+def check(value, type_name, schemas, where):
+    """Assert ``value`` has the described type; return the problems found (empty when it conforms)."""
+    nullable = type_name.endswith("?")
+    type_name = type_name.rstrip("?")
+    if value is None:
+        return [] if nullable else ["%s is null" % where]
+    if type_name.startswith("ref:"):
+        return check_object(value, type_name[4:], schemas, where)
+    if type_name.startswith("list:"):
+        if not isinstance(value, list):
+            return ["%s is not a list" % where]
+        schema = type_name[5:]
+        return [p for i, item in enumerate(value) for p in check_object(item, schema, schemas, "%s[%d]" % (where, i))]
+    expected = PY_TYPES[type_name]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        return ["%s is %s, not %s" % (where, type(value).__name__, type_name)]
+    return []
+
+
+def check_object(value, schema, schemas, where):
+    if not isinstance(value, dict):
+        return ["%s is not an object" % where]
+    fields = schemas[schema]
+    problems = ["%s lacks %s" % (where, name) for name in fields if name not in value]
+    return problems + [p for name, t in fields.items() if name in value
+                       for p in check(value[name], t, schemas, "%s.%s" % (where, name))]
+
+
+def get(url, headers):
+    req = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read().decode())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read().decode())
+
+
+NGROK_HEADERS = {"Authorization": "Bearer " + harness.NGROK_KEY, "Ngrok-Version": "2"}
+
+
+def test_ngrok_answers_match_the_description(emu):
+    schemas = DESCRIPTION["ngrok"]["schemas"]
+    emu.bulk_ngrok(150)
+    status, body = get(emu.url + "/tunnel_sessions/ts_demo_web01", NGROK_HEADERS)
+    assert status == 200 and check_object(body, "TunnelSession", schemas, "session") == []
+    status, body = get(emu.url + "/tunnel_sessions?limit=100", NGROK_HEADERS)
+    assert status == 200 and check_object(body, "TunnelSessionList", schemas, "page") == []
+    assert len(body["tunnel_sessions"]) == 100 and body["next_page_uri"]
+    status, last = get(body["next_page_uri"], NGROK_HEADERS)
+    assert check_object(last, "TunnelSessionList", schemas, "last page") == [] and last["next_page_uri"] is None
+    assert len(last["tunnel_sessions"]) == 152 - 100
+    status, body = get(emu.url + "/tunnels", NGROK_HEADERS)
+    assert status == 200 and check_object(body, "TunnelList", schemas, "tunnels") == []
+
+
+@pytest.mark.parametrize("path, headers, status", [
+    ("/tunnel_sessions/ts_none", NGROK_HEADERS, 404),
+    ("/tunnel_sessions/ts_demo_web01", {"Authorization": "Bearer wrong", "Ngrok-Version": "2"}, 401),
+    ("/tunnel_sessions/ts_demo_web01", {"Authorization": "Bearer " + harness.NGROK_KEY}, 400),
+    ("/tunnel_sessions?limit=500", NGROK_HEADERS, 400),
+])
+def test_ngrok_errors_match_the_description(emu, path, headers, status):
+    got, body = get(emu.url + path, headers)
+    assert got == status
+    assert check_object(body, "Error", DESCRIPTION["ngrok"]["schemas"], "error") == []
+    assert body["status_code"] == status and body["error_code"].startswith("ERR_NGROK_")
+    assert body["details"]["operation_id"]
+
+
+def test_ping_answers_match_the_description(emu):
+    ping = DESCRIPTION["ping"]
+    status, body = get(emu.ping_url + "/sessions/ps_demo_edge01/status", {"Authorization": harness.PING_KEY})
+    assert status == 200 and check_object(body, "sessions.SessionStatus", ping["schemas"], "status") == []
+    assert body["status"] in ping["status_values"]
+    for path, headers, code in [("/sessions/nope/status", {"Authorization": harness.PING_KEY}, 404),
+                                ("/sessions/ps_demo_edge01/status", {"Authorization": "Bearer " + harness.PING_KEY},
+                                 401)]:
+        got, err = get(emu.ping_url + path, headers)
+        assert got == code and check_object(err, "errors.ErrorResponse", ping["schemas"], "error") == []
+        assert isinstance(err["error"]["code"], str) and isinstance(err["error"]["message"], str)
+
+
+def test_the_checker_itself_reports_wrong_shapes():
+    schemas = DESCRIPTION["ngrok"]["schemas"]
+    assert check_object({"id": 1}, "Ref", schemas, "r") == ["r lacks uri", "r.id is int, not string"]
+    assert check({"tunnel_sessions": [], "uri": "u", "next_page_uri": None}, "ref:TunnelSessionList", schemas,
+                 "p") == []
+    assert check(None, "string", schemas, "x") == ["x is null"]
+
+
+def openapi_schema(spec, name):
+    return spec["components"]["schemas"][name]
+
+
+@pytest.mark.skipif(not SPECS.is_dir(), reason="the providers' API documents are beside the project only in CI "
+                                               "and development checkouts (../shared/specs)")
+def test_description_agrees_with_the_provider_documents():
+    openapi_type = {"string": "string", "integer": "integer", "object": "object"}
+    for provider, file_name in (("ngrok", "ngrok.yaml"), ("ping", "pingnetwork.yaml")):
+        spec = yaml.safe_load((SPECS / file_name).read_text())
+        ours = DESCRIPTION[provider]
+        assert spec["servers"][0]["url"] == ours["base_url"]
+        for op_id, op in ours["operations"].items():
+            get_op = spec["paths"][op["path"]]["get"]
+            ref = get_op["responses"][200 if 200 in get_op["responses"] else "200"]["content"]["application/json"]
+            assert ref["schema"]["$ref"].rsplit("/", 1)[1] == op["returns"], op_id
+            params = {p["name"] for p in get_op.get("parameters", []) if "name" in p}
+            assert set(op.get("query", [])) <= params, op_id
+        for schema_name, fields in ours["schemas"].items():
+            if schema_name == "Error":
+                continue  # ngrok documents its error body in prose, not in the OpenAPI file
+            props = openapi_schema(spec, schema_name)["properties"]
+            for field, type_name in fields.items():
+                assert field in props, "%s.%s" % (schema_name, field)
+                prop = props[field]
+                type_name = type_name.rstrip("?")
+                if type_name.startswith("ref:"):
+                    assert prop["$ref"].endswith("/" + type_name[4:])
+                elif type_name.startswith("list:"):
+                    assert prop["type"] == "array" and prop["items"]["$ref"].endswith("/" + type_name[5:])
+                elif "$ref" in prop:  # Ping's status is an enum schema of strings
+                    target = openapi_schema(spec, prop["$ref"].rsplit("/", 1)[1])
+                    assert target["type"] == type_name and target["enum"] == ours["status_values"]
+                else:
+                    assert prop["type"] == openapi_type[type_name], "%s.%s" % (schema_name, field)
+        for schema_name, required in ours.get("required", {}).items():
+            assert set(required) <= set(openapi_schema(spec, schema_name).get("required", []))
+    ngrok_spec = yaml.safe_load((SPECS / "ngrok.yaml").read_text())
+    version = ngrok_spec["components"]["parameters"]["ngrokVersion"]
+    assert version["name"].lower() == "ngrok-version" and str(version["schema"]["default"]) == "2"
+
+
+def test_upstream_description_is_not_packaged():
+    galaxy = yaml.safe_load((harness.ROOT / "galaxy.yml").read_text())
+    assert "tests/emulator" in galaxy["build_ignore"]
+    assert pathlib.Path(harness.ROOT / "tests" / "emulator" / "upstream.yml").is_file()
