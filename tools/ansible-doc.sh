@@ -4,13 +4,16 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$root/.build/doc"
 rm -rf "$work" && mkdir -p "$work"
+export ANSIBLE_COLLECTIONS_PATH="$work/collections"
 ansible-galaxy collection build "$root" --output-path "$work" --force >/dev/null
 ansible-galaxy collection install "$work"/tunnels-sessions-*.tar.gz -p "$work/collections" --force >/dev/null
-export ANSIBLE_COLLECTIONS_PATH="$work/collections"
-modules=$(ls "$root"/plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$//')
+modules=$(find "$root/plugins/modules" -name '*.py' -exec basename {} .py \; | sort)
 for m in $modules; do
   out=$(ansible-doc "tunnels.sessions.$m")
-  grep -q "OPTIONS" <<<"$out" && grep -q "RETURN VALUES" <<<"$out" || { echo "ansible-doc $m rendered badly" >&2; exit 1; }
+  if ! grep -q "OPTIONS" <<<"$out" || ! grep -q "RETURN VALUES" <<<"$out"; then
+    echo "ansible-doc $m rendered badly" >&2
+    exit 1
+  fi
   echo "ansible-doc tunnels.sessions.$m: ok ($(wc -l <<<"$out") lines)"
 done
 listed=$(ansible-doc -l tunnels.sessions | wc -l)

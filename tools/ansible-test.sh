@@ -2,10 +2,16 @@
 # ansible-test needs the tree at ansible_collections/tunnels/sessions and refuses symlinks: copy it there.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-dest="${TMPDIR:-/tmp}/tunnels-sessions-ansible-test-$(id -u)/ansible_collections/tunnels/sessions"
-rm -rf "$dest" && mkdir -p "$dest"
-tar -C "$root" --exclude ./.git --exclude ./.ansible --exclude ./.venv --exclude './.venv-*' --exclude ./.build --exclude ./tests/output \
-  --exclude .pytest_cache --exclude __pycache__ --exclude .hypothesis -cf - . | tar -C "$dest" -xf -
+# One copy per ansible-test release and Python, outside this git checkout (ansible-test lists files with git):
+# its own venvs under tests/output are kept between runs.
+flavour=$( (ansible-test --version; python3 --version) 2>/dev/null | tr -c 'A-Za-z0-9.' '_')
+dest="${TMPDIR:-/tmp}/tunnels-sessions-ansible-test-$(id -u)-$flavour/ansible_collections/tunnels/sessions"
+mkdir -p "$dest/tests"
+find "$dest" -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
+find "$dest/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
+tar -C "$root" --exclude ./.git --exclude ./.ansible --exclude ./.venv --exclude './.venv-*' --exclude ./.build \
+  --exclude ./tests/output --exclude .pytest_cache --exclude __pycache__ --exclude .hypothesis -cf - . \
+  | tar -C "$dest" -xf -
 # ansible-test downloads get-pip from a host these machines cannot reach; shared/ has an offline stand-in.
 offline="$root/../shared/tools/get_pip_offline.py"
 if [ -f "$offline" ]; then

@@ -8,7 +8,8 @@ rm -rf "$work" && mkdir -p "$work"
 
 ansible-galaxy collection build . --output-path "$work" --force >/dev/null
 ansible-galaxy collection install "$work"/tunnels-sessions-*.tar.gz -p "$work/collections" --force >/dev/null
-export ANSIBLE_COLLECTIONS_PATH="$PWD/$work/collections" ANSIBLE_PYTHON_INTERPRETER="$(command -v python)"
+interpreter=$(command -v python)
+export ANSIBLE_COLLECTIONS_PATH="$PWD/$work/collections" ANSIBLE_PYTHON_INTERPRETER="$interpreter"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 
 python tests/emulator/emulator.py --seed demo --url-file "$work/url" >"$work/emulator.log" 2>&1 &

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The unit and end-to-end tests on the oldest supported ansible-core and on the newest release.
-# (make test already runs them on ansible-core 2.19 / Python 3.11.)
+# ansible-test sanity, the unit and the end-to-end tests on the oldest supported ansible-core and on the
+# newest release. (make test already runs all of them on ansible-core 2.19 / Python 3.11.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,13 +13,15 @@ fi
 py311="$(command -v python3.11 || command -v python3)"
 
 run() {
-  local name=$1 python=$2 core=$3 venv=".venv-$1"
+  local name=$1 python=$2 core=$3 venv=".venv-$1" version
   echo "== matrix: $name ($("$python" --version), $core)"
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet -r requirements.txt -r tests/requirements.txt "$core"
   "$venv/bin/python" -m pip list 2>/dev/null | grep -i '^ansible-core'
   "$venv/bin/python" -m pytest tests/unit tests/e2e -p no:cacheprovider -q
+  version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh sanity --venv --python "$version"
 }
 
 run core2.16-py3.11 "$py311" "ansible-core>=2.16,<2.17"
