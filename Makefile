@@ -33,6 +33,7 @@ sanity: $(STAMP)
 
 lint: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" ansible-lint --profile production
+	PATH="$(CURDIR)/$(BIN):$$PATH" antsibull-changelog lint
 
 docs-lint: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" antsibull-docs lint-collection-docs --plugin-docs .

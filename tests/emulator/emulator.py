@@ -21,7 +21,8 @@ Standard library only. One loopback port serves:
     ``{"match": "<substring of the path>", "times": 1, "status": 503, "headers": {}, "json": ...,
     "body": "<text>", "body_b64": "<bytes>", "pad": <bytes of filler>, "delay": <s>,
     "action": "reset"|"close"|"truncate"}``
-  - ``GET /_emulator/requests`` what was asked (method, path, headers); ``DELETE`` clears it.
+  - ``GET /_emulator/requests`` what was asked (method, path, headers) and the most requests it ever
+    served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.
 
 Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT``.
 """
@@ -92,6 +93,8 @@ class State:
         self.ngrok_keys = ngrok_keys  # key -> "ok" | "forbidden"
         self.ping_keys = ping_keys
         self.counter = 0
+        self.in_flight = 0  # requests being answered now; survives reset() since they may outlive a test
+        self.max_in_flight = 0
         self.reset(seed)
 
     def reset(self, seed):
@@ -203,16 +206,25 @@ class Handler(BaseHTTPRequestHandler):
                                        "headers": dict(self.headers.items())})
                 del self.state.log[:-MAX_LOG]
                 fault = self.state.take_fault(self.path)
-            if fault is not None:
-                return self.inject(fault)
-            if path == PING_BASE or path.startswith(PING_BASE + "/"):
-                return self.ping(path[len(PING_BASE):], query)
-            if path.startswith("/customer"):
-                return self.send(404, raw=b"404 page not found\n", headers={"Content-Type": "text/plain"})
-            return self.ngrok(path, query)
+                self.state.in_flight += 1
+                self.state.max_in_flight = max(self.state.max_in_flight, self.state.in_flight)
+            try:
+                return self.api(path, query, fault)
+            finally:
+                with self.state.lock:
+                    self.state.in_flight -= 1
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         return None
+
+    def api(self, path, query, fault):
+        if fault is not None:
+            return self.inject(fault)
+        if path == PING_BASE or path.startswith(PING_BASE + "/"):
+            return self.ping(path[len(PING_BASE):], query)
+        if path.startswith("/customer"):
+            return self.send(404, raw=b"404 page not found\n", headers={"Content-Type": "text/plain"})
+        return self.ngrok(path, query)
 
     # ----- faults -----
 
@@ -369,8 +381,9 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 if self.command == "DELETE":
                     state.log = []
-                log = list(state.log)
-            return self.send(200, {"requests": log})
+                    state.max_in_flight = state.in_flight
+                log, peak, now = list(state.log), state.max_in_flight, state.in_flight
+            return self.send(200, {"requests": log, "max_in_flight": peak, "in_flight": now})
         if seg == ["ngrok", "sessions"] and self.command == "POST":
             count, prefix = int(body.get("count", 1)), body.get("prefix", "ts_bulk_")
             with state.lock:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 from urllib.parse import quote
 
@@ -83,6 +84,17 @@ class Emulator:
 
     def requests(self):
         return self.admin("GET", "/requests")["requests"]
+
+    def max_in_flight(self):
+        return self.admin("GET", "/requests")["max_in_flight"]
+
+    def quiesce(self, seconds=10):
+        """Wait (bounded) until no request is being answered, then clear the log and the in-flight peak."""
+        for dummy in range(int(seconds / 0.05)):
+            if self.admin("GET", "/requests")["in_flight"] == 0:
+                break
+            time.sleep(0.05)
+        return self.admin("DELETE", "/requests")
 
 
 def start_emulator(tls_cert=None, tls_key=None, client_context=None, seed="demo"):

@@ -6,6 +6,8 @@ and that description agrees with the providers' own API documents."""
 
 import json
 import pathlib
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -154,3 +156,20 @@ def test_upstream_description_is_not_packaged():
     galaxy = yaml.safe_load((harness.ROOT / "galaxy.yml").read_text())
     assert "tests/emulator" in galaxy["build_ignore"]
     assert pathlib.Path(harness.ROOT / "tests" / "emulator" / "upstream.yml").is_file()
+
+
+def test_the_emulator_runs_standalone_on_an_ephemeral_loopback_port(tmp_path):
+    url_file = tmp_path / "url"
+    proc = subprocess.Popen([sys.executable, str(harness.ROOT / "tests" / "emulator" / "emulator.py"),
+                             "--url-file", str(url_file)], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("EMULATOR_URL=http://127.0.0.1:")
+        url = line.split("=", 1)[1]
+        assert int(url.rsplit(":", 1)[1]) > 0 and url_file.read_text().strip() == url
+        status, body = get(url + "/tunnel_sessions/ts_demo_web01", {"Authorization": "Bearer emulator-ngrok-key",
+                                                                    "Ngrok-Version": "2"})
+        assert status == 200 and body["metadata"] == "web-01"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -4,6 +4,7 @@
 """ngrok_tunnel_session_info run as a real process against the emulator."""
 
 import harness  # pylint: disable=import-error
+import pytest
 
 run = harness.TARGETS["ngrok_tunnel_session_info"].run
 
@@ -114,3 +115,20 @@ def test_retries_survive_flaky_upstream(emu):
     emu.fault(match="/tunnel_sessions/ts_demo_web01", status=502, times=2, headers={"Retry-After": "0"})
     r = run(emu, id="ts_demo_web01")
     assert r["found"] is True and r["requests"] == 3
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+def test_concurrency_bounds_the_requests_in_flight(emu, concurrency):
+    ids = ["ts_slow_%d" % n for n in range(8)]
+    emu.quiesce()
+    emu.fault(match="/tunnel_sessions/ts_slow_", delay=0.3, times=8, status=404,
+              json={"error_code": "ERR_NGROK_404", "status_code": 404, "msg": "Resource not found", "details": {}})
+    r = run(emu, ids=ids, concurrency=concurrency)
+    assert [s["found"] for s in r["tunnel_sessions"]] == [False] * 8
+    assert emu.max_in_flight() == concurrency
+
+
+def test_include_tunnels_with_ids(emu):
+    r = run(emu, ids=["ts_demo_web02", "ts_none"], include_tunnels=True)
+    assert r["tunnel_sessions"][0]["tunnels"][0]["proto"] == "tcp"
+    assert "tunnels" not in r["tunnel_sessions"][1]
