@@ -252,7 +252,10 @@ def test_tarball_holds_only_what_a_user_needs(ansible):
                    "plugins/modules/ping_session_info.py", "plugins/module_utils/_client.py",
                    "examples/preflight.yml"):
         assert needed in names
-    unwanted = (".venv", ".ansible", ".build", "tests/output", "tests/unit", "tests/e2e", "tests/emulator",
-                "bench", "__pycache__", ".pyc", ".git", ".pytest_cache", ".hypothesis", ".tar.gz", "Makefile", ".ci")
-    leaks = [n for n in names if any(u in n for u in unwanted)]
+    unwanted_dirs = (".venv", ".ansible", ".build", ".ci", ".git", ".pytest_cache", ".hypothesis", "bench", "tools",
+                     "tests/output", "tests/unit", "tests/e2e", "tests/emulator", "changelogs/.plugin-cache.yaml")
+    unwanted_files = ("Makefile", ".gitignore", ".ansible-lint")
+    leaks = [n for n in names
+             if any(n == d or n.startswith(d + "/") or n.startswith(d + "-") for d in unwanted_dirs)
+             or n in unwanted_files or "__pycache__" in n or n.endswith((".pyc", ".tar.gz"))]
     assert not leaks, leaks
