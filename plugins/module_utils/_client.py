@@ -148,10 +148,20 @@ def check_id(value):
 
 
 def origin(url):
-    """Scheme, host and port: the only place the key may be sent to."""
-    parts = urlsplit(url)
+    """Scheme, host and port: the only place the key may be sent to. None when ``url`` cannot be parsed."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
     default = 443 if parts.scheme == "https" else 80
-    return (parts.scheme, (parts.hostname or "").lower(), parts.port or default)
+    return (parts.scheme, (parts.hostname or "").lower(), port or default)
+
+
+def describe_url(url):
+    """A short, safe rendering of a URL an upstream gave us, for messages."""
+    text = url if isinstance(url, str) else repr(url)
+    return repr(text if len(text) <= 120 else text[:120] + "...")
 
 
 def parse_retry_after(value, now=None):
@@ -188,7 +198,7 @@ class Client:
     """An authenticated, retrying client for one provider's API."""
 
     def __init__(self, provider, api_url, api_key, timeout=10.0, retries=3, validate_certs=True,
-                 ca_path=None, use_proxy=True, concurrency=8, warn=None):
+                 ca_path=None, use_proxy=True, concurrency=8):
         self.provider = provider
         self.api_url = api_url.rstrip("/")
         self.api_key = api_key
@@ -197,7 +207,6 @@ class Client:
         self.verify = (ca_path or True) if validate_certs else False
         self.concurrency = max(1, concurrency)
         self.requests_sent = 0
-        self._warn = warn
         self._origin = origin(self.api_url)
         self._auth = _HeaderAuth(provider.auth_headers(api_key))
         self.session = requests.Session()
@@ -245,13 +254,14 @@ class Client:
 
     def next_page_url(self, list_url, next_page_uri):
         """Where to fetch the next page: our own endpoint with the query of ``next_page_uri``."""
-        parts = urlsplit(next_page_uri)
-        if parts.netloc and origin(next_page_uri) != self._origin:
+        where = origin(next_page_uri)
+        if where is None or (where[1] and where != self._origin):
             raise ApiError(
-                "%s pagination stopped: the API's next_page_uri points to %s://%s, not to api_url (%s). "
+                "%s pagination stopped: the API's next_page_uri %s does not point to api_url (%s). "
                 "The key is only ever sent to api_url's host, so that page was not requested; "
                 "check that api_url is the API itself and not a proxy that rewrites answers."
-                % (self.provider.name, parts.scheme, parts.netloc, self.api_url))
+                % (self.provider.name, describe_url(self.redact(next_page_uri)), self.api_url))
+        parts = urlsplit(next_page_uri)
         base = urlsplit(list_url)
         return urlunsplit((base.scheme, base.netloc, base.path, urlencode(parse_qsl(parts.query)), ""))
 
@@ -286,21 +296,34 @@ class Client:
             response = None
             failure = None
             self.requests_sent += 1
+            answered = []  # the response, even when requests fails on it afterwards
             try:
                 response = self.session.get(url, auth=self._auth, timeout=self.timeout, verify=self.verify,
-                                            allow_redirects=False, stream=True)
+                                            allow_redirects=False, stream=True,
+                                            hooks={"response": lambda r, **kwargs: answered.append(r)})
                 body = self._read(response, what)
+            except ValueError:
+                # requests parses a redirect's Location even when not following it; an unparsable one
+                # raises here. It can only be refused, with the status the server gave.
+                if answered and answered[-1].status_code in REDIRECT_STATUSES:
+                    self._follow(url, answered[-1], what, redirects)
+                raise
             except requests.exceptions.SSLError as exc:
                 raise ApiError(
                     "%s failed: TLS verification of %s failed (%s). Point ca_path at the CA bundle that signed "
                     "the server's certificate, or set validate_certs: false only for a server you trust."
                     % (what, self.api_url, self._short(exc)))
-            except requests.exceptions.InvalidURL as exc:
-                raise ApiError("%s failed: the URL %s is not valid (%s); check api_url."
-                               % (what, self.redact(url), self._short(exc)))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
                 failure = exc
+            except requests.exceptions.ContentDecodingError as exc:
+                raise ApiError("%s failed: %s answered a body that cannot be decoded (%s); api_url (%s) is "
+                               "probably not the %s API, or a proxy mangles its answers."
+                               % (what, self.provider.name, self._short(exc), self.api_url, self.provider.name),
+                               http_status=response.status_code if response is not None else None)
+            except requests.exceptions.RequestException as exc:
+                raise ApiError("%s failed: the request to %s could not be made (%s: %s); check api_url."
+                               % (what, self.api_url, type(exc).__name__, self._short(exc)))
             if failure is None and response.status_code in REDIRECT_STATUSES:
                 url = self._follow(url, response, what, redirects)
                 redirects += 1
@@ -317,13 +340,15 @@ class Client:
         if not location:
             raise ApiError("%s failed: %s answered HTTP %s without a Location header; check api_url."
                            % (what, self.provider.name, response.status_code), http_status=response.status_code)
-        target = urljoin(url, location)
+        try:
+            target = urljoin(url, location)
+        except ValueError:
+            target = location
         if origin(target) != self._origin:
-            parts = urlsplit(target)
             raise ApiError(
-                "%s failed: api_url redirected to %s://%s, another host than api_url (%s). The key is only sent "
+                "%s failed: api_url redirected to %s, another host than api_url (%s). The key is only sent "
                 "to api_url's scheme, host and port, so the redirect was not followed; set api_url to the "
-                "address the API really answers on." % (what, parts.scheme, parts.netloc, self.api_url),
+                "address the API really answers on." % (what, describe_url(self.redact(target)), self.api_url),
                 http_status=response.status_code)
         if redirects >= MAX_REDIRECTS:
             raise ApiError("%s failed: more than %d redirects from %s; check api_url."

@@ -198,7 +198,7 @@ def test_next_page_on_another_host_is_refused_and_never_contacted(emu, httpserve
     client = ngrok(emu)
     with pytest.raises(ApiError) as err:
         client.paginate("list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
-    assert "not to api_url" in err.value.msg
+    assert "does not point to api_url" in err.value.msg
     assert not httpserver.log
 
 

@@ -79,6 +79,7 @@ BAD_BODIES = [
     dict(status=404, json={"error": "flat string, not the documented object"}),
     dict(status=401, body="Unauthorized"),
     dict(status=200, pad=17 * 1024 * 1024),
+    dict(status=200, body="not gzip at all", headers={"Content-Encoding": "gzip"}),
 ]
 
 
@@ -119,16 +120,19 @@ def test_ngrok_listing_of_the_wrong_shape_fails_clearly(emu, page):
     assert result["failed"] is True and "api_url" in result["msg"]
 
 
-def test_ngrok_next_page_on_another_host_is_refused(emu):
-    emu.fault(match="/tunnel_sessions?", json={"tunnel_sessions": [{"id": "a"}],
-                                               "next_page_uri": "https://elsewhere.example.test/tunnel_sessions"})
+@pytest.mark.parametrize("next_page", ["https://elsewhere.example.test/tunnel_sessions", "http://[/x",
+                                       "http://127.0.0.1:99999/tunnel_sessions"])
+def test_ngrok_next_page_on_another_or_unparsable_host_is_refused(emu, next_page):
+    emu.fault(match="/tunnel_sessions?", json={"tunnel_sessions": [{"id": "a"}], "next_page_uri": next_page})
     result = run(emu, "ngrok_tunnel_session_info", id=None)
-    assert result["failed"] is True and "elsewhere.example.test" in result["msg"]
+    assert result["failed"] is True and next_page in result["msg"]
     assert "not requested" in result["msg"]
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_a_redirect_to_another_host_fails_without_following(emu, module):
-    inject(emu, module, status=302, headers={"Location": "http://127.0.0.2:9/steal"})
+@pytest.mark.parametrize("location", ["http://127.0.0.2:9/steal", "http://[", "//[::1", "http://127.0.0.1:99999/x",
+                                      "https://127.0.0.1/same-host-other-scheme"])
+def test_a_redirect_elsewhere_or_unparsable_fails_without_following(emu, module, location):
+    inject(emu, module, status=302, headers={"Location": location})
     result = run(emu, module)
     assert result["failed"] is True and "another host" in result["msg"] and result["http_status"] == 302

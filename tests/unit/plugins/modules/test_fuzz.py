@@ -26,6 +26,12 @@ SESSIONISH = st.fixed_dictionaries({}, optional={
     "tunnels": st.lists(JSON, max_size=3), "next_page_uri": st.none() | st.just("/tunnel_sessions?before_id=z") | JSON,
     "error_code": JSON, "msg": JSON, "error": JSON, "details": JSON,
 })
+HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
+HEADERS = st.dictionaries(
+    st.sampled_from(["Location", "Retry-After", "Content-Encoding", "Content-Type"]),
+    HEADER_TEXT | st.sampled_from(["gzip", "deflate", "br", "http://[", "//elsewhere.example.test/x", "/ok",
+                                   "https://127.0.0.1:1/", "Wed, 21 Oct 2015 07:28:00 GMT", "-1", "1e9"]),
+    max_size=3)
 FAULT = st.one_of(
     # Success answers of odd shapes are where data handling breaks: weight them up.
     SESSIONISH.map(lambda body: {"status": 200, "json": body}),
@@ -35,6 +41,9 @@ FAULT = st.one_of(
     st.tuples(st.sampled_from([200, 404, 500]), st.binary(max_size=120)).map(
         lambda t: {"status": t[0], "body_b64": base64.b64encode(t[1]).decode()}),
     st.integers(min_value=1, max_value=400).map(lambda n: {"status": 200, "body": "[" * n + "]" * n}),
+    # Hostile headers: odd redirects, Retry-After, encodings and content types.
+    st.tuples(st.sampled_from([200, 301, 302, 307, 308, 429, 503]), HEADERS, JSON | SESSIONISH).map(
+        lambda t: {"status": t[0], "headers": t[1], "json": t[2]}),
 )
 
 TARGETS = [
