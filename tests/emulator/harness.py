@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Test helpers: the emulator on a loopback thread, its admin API, and modules run as real processes."""
 
+import hashlib
 import json
 import os
 import pathlib
@@ -32,14 +33,15 @@ def collections_dir():
     """A directory holding ``ansible_collections/tunnels/sessions`` that is this source tree."""
     if ROOT.parent.name == "tunnels" and ROOT.parent.parent.name == "ansible_collections":
         return str(ROOT.parents[2])
-    base = pathlib.Path(tempfile.gettempdir()) / ("tunnels-sessions-src-%d" % os.getuid())
+    # One link per checkout: two clones on one machine must never import each other's code.
+    tag = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    base = pathlib.Path(tempfile.gettempdir()) / ("tunnels-sessions-src-%d-%s" % (os.getuid(), tag))
     link = base / "ansible_collections" / "tunnels" / "sessions"
-    if not link.exists():
+    if not (link.is_symlink() and link.resolve() == ROOT):
         link.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            link.symlink_to(ROOT)
-        except FileExistsError:
-            pass
+        temporary = link.with_name("sessions.%d" % os.getpid())
+        temporary.symlink_to(ROOT)
+        os.replace(temporary, link)
     return str(base)
 
 
