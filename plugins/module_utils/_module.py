@@ -24,6 +24,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
 )
 
 MAX_CONCURRENCY = 64
+MAX_DETAILED_FAILURES = 3  # a failing batch names every id, but explains only this many
 
 
 def argument_spec(provider, wait_for, **module_options):
@@ -119,7 +120,10 @@ class SessionInfoModule:
             raise failures[ids[0]]
         if failures:
             first = next(iter(failures.values()))
-            detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in failures.items())
+            shown = list(failures.items())[:MAX_DETAILED_FAILURES]
+            detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in shown)
+            if len(failures) > len(shown):
+                detail += " | (%d more alike)" % (len(failures) - len(shown))
             raise ApiError("%d of %d ids failed (%s). %s"
                            % (len(failures), len(ids), ", ".join(failures), detail),
                            http_status=first.http_status, error=first.error)

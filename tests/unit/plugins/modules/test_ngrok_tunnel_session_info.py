@@ -132,3 +132,11 @@ def test_include_tunnels_with_ids(emu):
     r = run(emu, ids=["ts_demo_web02", "ts_none"], include_tunnels=True)
     assert r["tunnel_sessions"][0]["tunnels"][0]["proto"] == "tcp"
     assert "tunnels" not in r["tunnel_sessions"][1]
+
+
+def test_a_batch_that_fails_everywhere_names_each_id_but_stays_readable(emu):
+    ids = ["ts_x%02d" % n for n in range(20)]
+    r = run(emu, ids=ids, api_key="wrong-key")
+    assert r["failed"] is True and r["http_status"] == 401
+    assert r["msg"].startswith("20 of 20 ids failed (%s)." % ", ".join(ids))
+    assert r["msg"].count("ERR_NGROK_201") == 3 and "(17 more alike)" in r["msg"]
