@@ -30,6 +30,7 @@ Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=h
 import argparse
 import base64
 import json
+import os
 import re
 import socket
 import ssl
@@ -456,10 +457,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     server = make_server(args.host, args.port, args.seed, args.ngrok_key, args.ping_key,
                          args.tls_cert, args.tls_key, args.verbose)
-    print("EMULATOR_URL=%s" % server.public_url, flush=True)
     if args.url_file:
-        with open(args.url_file, "w", encoding="utf-8") as handle:
+        # Written whole before the URL is printed, so a reader of either never sees a partial state.
+        partial = args.url_file + ".partial"
+        with open(partial, "w", encoding="utf-8") as handle:
             handle.write(server.public_url + "\n")
+        os.replace(partial, args.url_file)
+    print("EMULATOR_URL=%s" % server.public_url, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
