@@ -121,7 +121,7 @@ def test_retries_survive_flaky_upstream(emu):
 def test_concurrency_bounds_the_requests_in_flight(emu, concurrency):
     ids = ["ts_slow_%d" % n for n in range(8)]
     emu.quiesce()
-    emu.fault(match="/tunnel_sessions/ts_slow_", delay=0.3, times=8, status=404,
+    emu.fault(match="/tunnel_sessions/ts_slow_", delay=0.6, times=8, status=404,
               json={"error_code": "ERR_NGROK_404", "status_code": 404, "msg": "Resource not found", "details": {}})
     r = run(emu, ids=ids, concurrency=concurrency)
     assert [s["found"] for s in r["tunnel_sessions"]] == [False] * 8
