@@ -11,69 +11,40 @@ import harness  # pylint: disable=import-error
 NK, PK = harness.NGROK_KEY, harness.PING_KEY
 
 
+# The outcomes a playbook branches on, asked of each module: (register suffix, task name, module args).
+# "{good}" is a session the emulator knows, "{bad}" a prefix for ids given faults below, "{key}" the key.
+OUTCOMES = (
+    ("found", "found", {"id": "{good}"}),
+    ("absent", "not found", {"id": "{bad}_gone"}),
+    ("401", "401", {"api_key": "wrong-key", "id": "{good}"}),
+    ("403", "403", {"api_key": "forbidden-{key}", "id": "{good}"}),
+    ("500", "500 with an HTML body", {"id": "{bad}_html500", "retries": 1}),
+    ("badjson", "malformed JSON", {"id": "{bad}_badjson"}),
+    ("down", "unreachable", {"api_url": "http://127.0.0.1:9", "id": "x", "retries": 0}),
+)
+
+
+def outcome_tasks(emu):
+    """Every OUTCOMES task for each module (registered as n_<suffix> for ngrok, p_<suffix> for Ping)."""
+    tasks = ""
+    for target in harness.TARGETS.values():
+        label = target.module.split("_")[0]
+        bad = target.good_id[:2]
+        emu.fault(match=target.path_for(bad + "_html500"), status=500, body="<html><h1>Bad gateway</h1></html>",
+                  times=99)
+        emu.fault(match=target.path_for(bad + "_badjson"), status=200, body='{"id": "x", ', times=99)
+        for suffix, name, extra in OUTCOMES:
+            args = {"api_url": target.url(emu), "api_key": "{key}"}
+            args.update(extra)
+            args = {k: v.format(good=target.good_id, bad=bad, key=target.key) if isinstance(v, str) else v
+                    for k, v in args.items()}
+            tasks += ("- name: %s %s\n  tunnels.sessions.%s: %s\n  register: %s_%s\n  ignore_errors: true\n"
+                      % (label, name, target.module, json.dumps(args), label[0], suffix))
+    return tasks
+
+
 def test_outcomes_a_playbook_branches_on(ansible, emu):
-    emu.fault(match="/tunnel_sessions/ts_html500", status=500, body="<html><h1>Bad gateway</h1></html>", times=99)
-    emu.fault(match="/tunnel_sessions/ts_badjson", status=200, body='{"id": "ts_badjson", ', times=99)
-    emu.fault(match="/sessions/ps_html500/status", status=500, body="<html>down</html>", times=99)
-    emu.fault(match="/sessions/ps_badjson/status", status=200, body="{oops", times=99)
-    tasks = f"""
-- name: ngrok found
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_demo_web01}}
-  register: n_found
-  ignore_errors: true
-- name: ngrok not found
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_gone}}
-  register: n_absent
-  ignore_errors: true
-- name: ngrok 401
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "wrong-key", id: ts_demo_web01}}
-  register: n_401
-  ignore_errors: true
-- name: ngrok 403
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "forbidden-{NK}", id: ts_demo_web01}}
-  register: n_403
-  ignore_errors: true
-- name: ngrok 500 with an HTML body
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_html500, retries: 1}}
-  register: n_500
-  ignore_errors: true
-- name: ngrok malformed JSON
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_badjson}}
-  register: n_badjson
-  ignore_errors: true
-- name: ngrok unreachable
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "http://127.0.0.1:9", api_key: "{NK}", retries: 0}}
-  register: n_down
-  ignore_errors: true
-- name: ping found
-  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_demo_edge01}}
-  register: p_found
-  ignore_errors: true
-- name: ping not found
-  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_gone}}
-  register: p_absent
-  ignore_errors: true
-- name: ping 401
-  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "wrong-key", id: ps_demo_edge01}}
-  register: p_401
-  ignore_errors: true
-- name: ping 403
-  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "forbidden-{PK}", id: ps_demo_edge01}}
-  register: p_403
-  ignore_errors: true
-- name: ping 500 with an HTML body
-  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_html500, retries: 0}}
-  register: p_500
-  ignore_errors: true
-- name: ping malformed JSON
-  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", id: ps_badjson}}
-  register: p_badjson
-  ignore_errors: true
-- name: ping unreachable
-  tunnels.sessions.ping_session_info: {{api_url: "http://127.0.0.1:9/customer/v2", api_key: "{PK}", id: x, retries: 0}}
-  register: p_down
-  ignore_errors: true
-"""
+    tasks = outcome_tasks(emu)
     r, proc = ansible.tasks(tasks)
     output = proc.stdout + proc.stderr
     assert "Traceback" not in output and "MODULE FAILURE" not in output

@@ -126,14 +126,18 @@ def module_env(extra=None):
 class Target:
     """What the tests need to know to run one module against the emulator."""
 
-    def __init__(self, module, url_attr, key, key_var, url_var, good_id, path):
+    def __init__(self, module, url_attr, key, key_var, url_var, good_id, path_template):
         self.module = module
         self.url_attr = url_attr
         self.key = key
         self.key_var = key_var
         self.url_var = url_var
         self.good_id = good_id
-        self.path = path  # the emulator path that answers good_id
+        self.path_template = path_template  # the emulator path that answers an id, "{}" standing for the id
+        self.path = self.path_for(good_id)
+
+    def path_for(self, session_id):
+        return self.path_template.format(session_id)
 
     def url(self, emu):
         return getattr(emu, self.url_attr)
@@ -154,9 +158,9 @@ class Target:
 
 TARGETS = {
     "ngrok_tunnel_session_info": Target("ngrok_tunnel_session_info", "url", NGROK_KEY, "NGROK_API_KEY",
-                                        "NGROK_API_URL", "ts_demo_web01", "/tunnel_sessions/ts_demo_web01"),
+                                        "NGROK_API_URL", "ts_demo_web01", "/tunnel_sessions/{}"),
     "ping_session_info": Target("ping_session_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY",
-                                "PING_NETWORK_API_URL", "ps_demo_edge01", "/sessions/ps_demo_edge01/status"),
+                                "PING_NETWORK_API_URL", "ps_demo_edge01", "/sessions/{}/status"),
 }
 
 
