@@ -84,11 +84,11 @@ class SessionInfoModule:
         if reason:
             self.fail("Option api_url is not usable: %s. Give the API's base URL, for example %s."
                       % (reason, self.provider.default_url))
-        if not p["api_key"] or not p["api_key"].strip():
-            self.fail("Option api_key is empty; set it or the %s environment variable." % self.provider.env_key)
         # Keys never hold whitespace: a trailing newline from a file or a paste is dropped. Kept apart from
         # params, which Ansible echoes in invocation.module_args masked only in their original form.
-        self.api_key = p["api_key"].strip()
+        self.api_key = (p["api_key"] or "").strip()
+        if not self.api_key:
+            self.fail("Option api_key is empty; set it or the %s environment variable." % self.provider.env_key)
         if not all(0x21 <= ord(char) <= 0x7E for char in self.api_key):
             self.fail("Option api_key holds characters an HTTP header cannot carry (spaces, control or non-ASCII "
                       "characters); check how the key was copied.")

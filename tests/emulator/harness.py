@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Test helpers: the emulator on a loopback thread, its admin API, and modules run as real processes."""
 
+import functools
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ NGROK_KEY = "ngrok-SECRET-7c1e9f40d2"
 PING_KEY = "ping-SECRET-5ab38e61f7"
 
 
+@functools.lru_cache(maxsize=None)
 def collections_dir():
     """A directory holding ``ansible_collections/tunnels/sessions`` that is this source tree."""
     if ROOT.parent.name == "tunnels" and ROOT.parent.parent.name == "ansible_collections":
