@@ -13,16 +13,21 @@ class ModuleDocFragment:
 options:
   timeout:
     description:
-      - Seconds to wait for each HTTP request to connect and for each read of its answer. Must be above 0.
-      - A call's worst case is about (O(retries) + 1) x O(timeout) plus the pauses between retries,
-        each at most 30 seconds.
+      - Seconds one HTTP request may take in all, from connecting to the last byte of the answer, measured on a
+        monotonic clock. A server that trickles its answer cannot hold a request longer. Must be above 0.
+      - "One request's worst case: (O(retries) + 1) x O(timeout) for the attempts, plus a pause before each
+        retry: at most 30 seconds, or 66 seconds after an ngrok rate-limit answer (see O(retries))."
     type: float
     default: 10
   retries:
     description:
       - Extra attempts after a connection error, a read time-out, or an HTTP 429, 500, 502, 503 or 504 answer.
       - Pauses between attempts grow exponentially (at most 0.5, 1, 2, 4 ... seconds, with full jitter);
-        a C(Retry-After) header in seconds or as an HTTP date is honoured instead, capped at 30 seconds.
+        a C(Retry-After) header in seconds or as an HTTP date, or an C(X-RateLimit-Reset) header (Ping Network),
+        is honoured instead, capped at 30 seconds.
+      - An HTTP 429 without either header waits out the provider's rate-limit window. ngrok's is a rolling minute,
+        so the pause is 60 to 66 seconds; for Ping Network, which publishes no window, 2.5 to 5, 5 to 10, then up
+        to 30 seconds. While one request of a batch pauses, the others pause with it.
       - V(0) disables retries. Between 0 and 10.
     type: int
     default: 3
@@ -35,6 +40,7 @@ options:
   ca_path:
     description:
       - A PEM CA bundle to verify the API's certificate with, instead of the system's.
+      - A path that does not exist, cannot be read or holds no certificate fails the task before any request.
     type: path
   use_proxy:
     description:
@@ -58,7 +64,8 @@ notes:
 options:
   api_key:
     description:
-      - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>)."
+      - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>); a key given with
+        its C(Bearer) scheme is sent once, not twice."
       - If not set, the value of the E(NGROK_API_KEY) environment variable is used.
     type: str
     required: true
@@ -75,7 +82,10 @@ options:
 options:
   api_key:
     description:
-      - A Ping Network API key. Sent as the raw C(Authorization) header.
+      - A Ping Network API key, sent as the C(Authorization) header exactly as given.
+      - Ping Network's API reference sends the bare key, while its API overview shows C(Bearer <token>). Give
+        the key alone, or as V(Bearer <key>) when your account needs the scheme; on HTTP 401 the message says
+        which form was sent. Neither form is ever shown in output.
       - If not set, the value of the E(PING_NETWORK_API_KEY) environment variable is used.
     type: str
     required: true

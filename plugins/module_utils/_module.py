@@ -19,12 +19,13 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
     REQUESTS_IMPORT_ERROR,
     ApiError,
     Client,
+    check_api_key,
     check_api_url,
+    check_ca_path,
     check_id,
 )
 
 MAX_CONCURRENCY = 64
-MAX_DETAILED_FAILURES = 3  # a failing batch names every id, but explains only this many
 
 
 def argument_spec(provider, wait_for, **module_options):
@@ -87,17 +88,21 @@ class SessionInfoModule:
         # Keys never hold whitespace: a trailing newline from a file or a paste is dropped. Kept apart from
         # params, which Ansible echoes in invocation.module_args masked only in their original form.
         self.api_key = (p["api_key"] or "").strip()
-        if not self.api_key:
-            self.fail("Option api_key is empty; set it or the %s environment variable." % self.provider.env_key)
-        if not all(0x21 <= ord(char) <= 0x7E for char in self.api_key):
-            self.fail("Option api_key holds characters an HTTP header cannot carry (spaces, control or non-ASCII "
-                      "characters); check how the key was copied.")
+        reason = check_api_key(self.api_key)
+        if reason:
+            self.fail("Option api_key is not usable: %s. Set it, or the %s environment variable, to the key alone."
+                      % (reason, self.provider.env_key))
         if not p["timeout"] > 0:
             self.fail("Option timeout must be a number of seconds above 0, got %s." % p["timeout"])
         if not 0 <= p["retries"] <= 10:
             self.fail("Option retries must be between 0 and 10, got %s." % p["retries"])
         if not 1 <= p["concurrency"] <= MAX_CONCURRENCY:
             self.fail("Option concurrency must be between 1 and %d, got %s." % (MAX_CONCURRENCY, p["concurrency"]))
+        if p["ca_path"] is not None:
+            reason = check_ca_path(p["ca_path"])
+            if reason:
+                self.fail("Option ca_path (%s) is not usable: %s. Point it at a PEM file of the CA certificates that "
+                          "signed the API's certificate, or leave it unset to use the system's." % (p["ca_path"], reason))
         if p["wait_timeout"] < 0:
             self.fail("Option wait_timeout must be 0 or more seconds, got %s." % p["wait_timeout"])
         if p["wait_sleep"] < 1:
@@ -114,20 +119,7 @@ class SessionInfoModule:
 
     def fetch_each(self, ids, fetch):
         """``fetch(id)`` once for every distinct id, concurrently; a failure of any fails the task, naming each."""
-        ids = list(dict.fromkeys(ids))
-        results, failures = self.client.map(fetch, ids)
-        if len(ids) == 1 and failures:
-            raise failures[ids[0]]
-        if failures:
-            first = next(iter(failures.values()))
-            shown = list(failures.items())[:MAX_DETAILED_FAILURES]
-            detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in shown)
-            if len(failures) > len(shown):
-                detail += " | (%d more alike)" % (len(failures) - len(shown))
-            raise ApiError("%d of %d ids failed (%s). %s"
-                           % (len(failures), len(ids), ", ".join(failures), detail),
-                           http_status=first.http_status, error=first.error)
-        return results
+        return self.client.fetch_each(ids, fetch)
 
     def run(self, poll, satisfied, describe):
         """Poll until ``satisfied`` (or once without wait_for) and exit with the result.

@@ -36,8 +36,13 @@ options:
     type: str
   ids:
     description:
-      - The ids of several tunnel sessions, fetched concurrently (see O(concurrency)).
-      - Duplicates are fetched once. Results keep the order of O(ids).
+      - The ids of several tunnel sessions. Results keep the order of O(ids); duplicates are looked up once.
+      - The cost does not grow with the number of ids. With two ids or more the module walks the account's
+        listing of online sessions (100 per request) and stops as soon as every id was seen; when that walk could
+        cost more than one request per id still missing (an account with far more online sessions than ids),
+        it fetches the missing ids one by one, concurrently (see O(concurrency)). A batch never costs more
+        than one request per id plus one, and a gate over a whole fleet about one request per 100 online
+        sessions, which keeps large fleets inside ngrok's limit of 120 API requests per minute.
       - Mutually exclusive with O(id).
     type: list
     elements: str
@@ -52,11 +57,22 @@ options:
       - Keep only sessions whose C(metadata) string is exactly this value.
       - Only used when neither O(id) nor O(ids) is given.
     type: str
+  include_endpoints:
+    description:
+      - Attach each found session's agent endpoints as RV(tunnel_sessions[].endpoints), a list of the API's
+        endpoint objects (C(url), C(proto), C(upstream_url), C(type) and more).
+      - The endpoints come from one paginated walk of the endpoint listing, not one request per session.
+        Cloud endpoints belong to no agent session and are never attached.
+    type: bool
+    default: false
+    version_added: 0.2.0
   include_tunnels:
     description:
-      - Attach each found session's tunnels as C(tunnels), a list of the API's tunnel objects
-        (C(public_url), C(forwards_to), C(proto) and more).
-      - The tunnels come from one paginated walk of the tunnel listing, not one request per session.
+      - B(Deprecated), to be removed in 2.0.0 of this collection; use O(include_endpoints) instead.
+        ngrok has deprecated the tunnel listing in favour of the endpoint listing, and filtering is not
+        supported on it. Setting this option emits a deprecation warning.
+      - Attach each found session's tunnels as RV(tunnel_sessions[].tunnels), a list of the API's tunnel objects
+        (C(public_url), C(forwards_to), C(proto) and more), from one paginated walk of the tunnel listing.
     type: bool
     default: false
   wait_for:
@@ -71,6 +87,8 @@ options:
     choices: [online, offline]
 notes:
   - The API returns every field of a session; the module returns them all, including fields newer than this module.
+  - ngrok allows 120 API requests per rolling minute per account and answers a request over it with HTTP 429
+    and no C(Retry-After). The module then waits out the whole minute before it tries again (see O(retries)).
 seealso:
   - module: tunnels.sessions.ping_session_info
   - name: ngrok API reference for tunnel sessions
@@ -89,11 +107,16 @@ EXAMPLES = r"""
     that: ts.found
     fail_msg: "ngrok session {{ ts.tunnel_session.id | default('?') }} is not online"
 
-- name: Every online session of the EU region, with their tunnels
+- name: Every online session of the EU region, with their agent endpoints
   tunnels.sessions.ngrok_tunnel_session_info:
     filter: obj.region == "eu"
-    include_tunnels: true
+    include_endpoints: true
   register: eu
+
+- name: Where each of them can be reached
+  ansible.builtin.debug:
+    msg: "{{ item.id }}: {{ item.endpoints | map(attribute='url') | list }}"
+  loop: "{{ eu.tunnel_sessions }}"
 
 - name: Wait up to two minutes for the agent tagged web-01 to come online
   tunnels.sessions.ngrok_tunnel_session_info:
@@ -161,8 +184,35 @@ tunnel_sessions:
     uri:
       description: API URI of the session.
       type: str
+    endpoints:
+      description:
+        - The session's agent endpoints, as the API returns them. Only with O(include_endpoints=true).
+        - C(type) is V(agent) in ngrok's documentation and V(ephemeral) in its OpenAPI description; both are
+          returned as answered.
+      type: list
+      elements: dict
+      contains:
+        url:
+          description: Where the endpoint is reached.
+          type: str
+          sample: tcp://1.tcp.ngrok.io:20001
+        proto:
+          description: C(http), C(https), C(tcp) or C(tls).
+          type: str
+        upstream_url:
+          description: Where the agent forwards the traffic to.
+          type: str
+          sample: tcp://localhost:22
+        type:
+          description: The kind of endpoint.
+          type: str
+          sample: agent
+        tunnel_session:
+          description: Reference (C(id), C(uri)) to the session that serves the endpoint.
+          type: dict
     tunnels:
-      description: The session's tunnels, as the API returns them. Only with O(include_tunnels=true).
+      description:
+        - The session's tunnels, as the API returns them. Only with O(include_tunnels=true), which is deprecated.
       type: list
       elements: dict
 found:
@@ -211,6 +261,7 @@ error:
       type: dict
 """
 
+from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
@@ -221,30 +272,27 @@ def main():
         wait_for=dict(type="str", choices=["online", "offline"]),
         filter=dict(type="str"),
         metadata=dict(type="str"),
-        include_tunnels=dict(type="bool", default=False),
+        include_endpoints=dict(type="bool", default=False),
+        include_tunnels=dict(type="bool", default=False, removed_in_version="2.0.0",
+                             removed_from_collection="tunnels.sessions"),
     )
     p, client = m.params, m.client
     want_online = m.wait_for == ["online"]
 
-    def get_one(session_id):
-        return client.get("Getting ngrok tunnel session %s" % session_id,
-                          client.url("tunnel_sessions", session_id), not_found_ok=True)
-
-    def attach_tunnels(sessions):
-        if not p["include_tunnels"] or not sessions:
-            return
-        by_session = {}
-        for tunnel in client.paginate("Listing ngrok tunnels", client.url("tunnels", limit=100), "tunnels"):
-            ref = tunnel.get("tunnel_session")
-            if isinstance(ref, dict):
-                by_session.setdefault(ref.get("id"), []).append(tunnel)
-        for session in sessions:
-            session["tunnels"] = by_session.get(session.get("id"), [])
+    def attach(sessions):
+        """Each session's agent endpoints and, when asked, its tunnels: one listing walk each."""
+        sessions = [s for s in sessions if s]
+        for wanted, key, walk in ((p["include_endpoints"], "endpoints", _ngrok.endpoints_by_session),
+                                  (p["include_tunnels"], "tunnels", _ngrok.tunnels_by_session)):
+            if wanted and sessions:
+                by_session = walk(client)
+                for session in sessions:
+                    session[key] = by_session.get(session.get("id"), [])
 
     if p["id"] is not None:
         def poll():
-            session = get_one(p["id"])
-            attach_tunnels([session] if session else [])
+            session = _ngrok.get_session(client, p["id"])
+            attach([session])
             return {"found": session is not None, "tunnel_session": session or {},
                     "tunnel_sessions": [session] if session else []}
 
@@ -256,8 +304,8 @@ def main():
 
     elif p["ids"] is not None:
         def poll():
-            found = m.fetch_each(p["ids"], get_one)
-            attach_tunnels([s for s in found.values() if s])
+            found = _ngrok.sessions_by_ids(client, p["ids"])
+            attach(found.values())
             items = []
             for session_id in p["ids"]:
                 session = found[session_id]
@@ -274,12 +322,10 @@ def main():
 
     else:
         def poll():
-            sessions = client.paginate("Listing ngrok tunnel sessions",
-                                       client.url("tunnel_sessions", limit=100, filter=p["filter"]),
-                                       "tunnel_sessions")
+            sessions = _ngrok.list_sessions(client, p["filter"])
             if p["metadata"] is not None:
                 sessions = [s for s in sessions if s.get("metadata") == p["metadata"]]
-            attach_tunnels(sessions)
+            attach(sessions)
             return {"tunnel_sessions": sessions}
 
         def satisfied(r):

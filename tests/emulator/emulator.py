@@ -6,10 +6,13 @@
 Standard library only. One loopback port serves:
 
 * ngrok at ``/``: ``GET /tunnel_sessions`` (paginated, ``before_id``, ``limit``, ``filter``),
-  ``GET /tunnel_sessions/{id}``, ``GET /tunnels`` (paginated). Needs ``Authorization: Bearer <key>``
-  and ``Ngrok-Version: 2``, answers ngrok's error format.
-* Ping Network at ``/customer/v2``: ``GET /sessions/{id}/status``. Needs ``Authorization: <key>``,
-  answers Ping Network's error format.
+  ``GET /tunnel_sessions/{id}``, ``GET /endpoints`` (paginated, ``filter``), ``GET /tunnels`` (paginated,
+  deprecated: a ``filter`` is refused). Needs ``Authorization: Bearer <key>`` and ``Ngrok-Version: 2``,
+  answers ngrok's error format. Rate limited per key (120 requests per rolling 60 s by default): over it,
+  HTTP 429 ``ERR_NGROK_226`` without ``Retry-After``.
+* Ping Network at ``/customer/v2``: ``GET /sessions/{id}/status``. Needs ``Authorization: <key>`` (or
+  ``Bearer <key>``, see ``ping_auth``), answers Ping Network's error format. With ``ping_rate_limit`` set,
+  every answer carries ``X-RateLimit-Limit/Remaining/Reset`` and an answer over the limit is HTTP 429.
 * An admin API at ``/_emulator/`` (no auth) to change state and inject faults while it runs:
 
   - ``POST /_emulator/reset`` ``{"seed": "demo"|"empty"}``
@@ -21,7 +24,15 @@ Standard library only. One loopback port serves:
     ``{"match": "<substring of the path>", "times": 1, "status": 503, "headers": {}, "json": ...,
     "body": "<text>", "body_b64": "<bytes>", "pad": <bytes of filler>, "delay": <s>,
     "action": "reset"|"close"|"truncate"}``
-  - ``GET /_emulator/requests`` what was asked (method, path, headers) and the most requests it ever
+    ``"trickle": <s>`` sends the body one byte every <s> seconds (``"trickle_headers": true`` the status
+    line and headers too); ``"gzip_bomb": <bytes>`` answers a gzip body that inflates to that many zero bytes.
+  - ``POST /_emulator/ngrok/endpoints`` (body: endpoint fields, ``tunnel_session_id`` or none for a cloud
+    endpoint); adding a tunnel also adds its agent endpoint, as an agent does.
+  - ``GET|PUT /_emulator/config``: ``ngrok_rate_limit`` ``{"requests": 120, "window": 60}`` or null,
+    ``ping_rate_limit`` (same shape, null by default: Ping publishes no numbers), ``ping_auth``
+    ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer).
+    ``reset`` restores the defaults and clears the rate-limit windows.
+  - ``GET /_emulator/requests`` what was asked (method, path, headers, body) and the most requests it ever
     served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.
 
 Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT``.
@@ -29,6 +40,9 @@ Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=h
 
 import argparse
 import base64
+import collections
+import copy
+import math
 import json
 import os
 import re
@@ -38,6 +52,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
@@ -45,6 +60,14 @@ DEFAULT_NGROK_KEY = "emulator-ngrok-key"
 DEFAULT_PING_KEY = "emulator-ping-key"
 PING_BASE = "/customer/v2"
 MAX_LOG = 20000
+MAX_LOGGED_BODY = 4096
+# ngrok: "Your account is rate limited to 120 API requests per 60 seconds" (ERR_NGROK_226), a rolling window.
+DEFAULT_CONFIG = {
+    "ngrok_rate_limit": {"requests": 120, "window": 60.0},
+    "ping_rate_limit": None,
+    "ping_auth": "raw",
+    "latency": 0.0,
+}
 
 DEMO_NGROK = [
     {"id": "ts_demo_web01", "metadata": "web-01", "region": "eu", "ip": "127.0.0.10", "os": "linux",
@@ -60,6 +83,10 @@ DEMO_TUNNELS = [
     {"id": "tn_demo_web02", "tunnel_session_id": "ts_demo_web02", "proto": "tcp",
      "public_url": "tcp://1.tcp.example.test:20002", "forwards_to": "localhost:22", "region": "us"},
 ]
+DEMO_ENDPOINTS = [
+    {"id": "ep_demo_cloud", "type": "cloud", "url": "https://api.example.test", "proto": "https",
+     "tunnel_session_id": None, "upstream_url": None},
+]
 DEMO_PING = {
     "ps_demo_edge01": {"client_id": "cl_demo", "status": "connected", "duration": 3600,
                        "uploaded_bytes": 1048576, "downloaded_bytes": 8388608},
@@ -67,7 +94,7 @@ DEMO_PING = {
                        "uploaded_bytes": 2048, "downloaded_bytes": 4096},
 }
 
-_CEL = re.compile(r'^\s*obj\.(\w+)\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+_CEL = re.compile(r'^\s*obj\.([\w.]+)\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$')
 
 
 def cel_match(expr, obj):
@@ -79,11 +106,28 @@ def cel_match(expr, obj):
             m = _CEL.match(term)
             if not m:
                 return None
-            value = obj.get(m.group(1))
+            value = obj
+            for name in m.group(1).split("."):
+                value = value.get(name) if isinstance(value, dict) else None
             equal = value == m.group(3).replace('\\"', '"')
             ok = ok and (equal if m.group(2) == "==" else not equal)
         results.append(ok)
     return any(results)
+
+
+_BOMBS = {}
+
+
+def gzip_bomb(size):
+    """A small gzip body that inflates to ``size`` zero bytes (cached: making one costs CPU)."""
+    if size not in _BOMBS:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = b"\0" * (1 << 20)
+        parts = [packer.compress(block) for dummy in range(size >> 20)]
+        parts.append(packer.compress(b"\0" * (size & ((1 << 20) - 1))))
+        parts.append(packer.flush())
+        _BOMBS[size] = b"".join(parts)
+    return _BOMBS[size]
 
 
 class State:
@@ -101,14 +145,19 @@ class State:
     def reset(self, seed):
         self.ngrok = {}  # id -> session; insertion order is creation order
         self.tunnels = {}
+        self.endpoints = {}
         self.ping = {}
         self.faults = []
         self.log = []
+        self.config = copy.deepcopy(DEFAULT_CONFIG)
+        self.windows = {}  # (provider, key) -> deque of the monotonic times of the requests it served
         if seed == "demo":
             for s in DEMO_NGROK:
                 self.put_ngrok(s["id"], dict(s))
             for t in DEMO_TUNNELS:
                 self.add_tunnel(dict(t))
+            for e in DEMO_ENDPOINTS:
+                self.add_endpoint(dict(e))
             for sid, body in DEMO_PING.items():
                 self.ping[sid] = dict(body)
 
@@ -121,6 +170,13 @@ class State:
         session["id"] = sid
         self.ngrok[sid] = session
 
+    def drop_ngrok(self, sid):
+        """An agent that goes offline takes its tunnels and agent endpoints with it."""
+        self.ngrok.pop(sid, None)
+        for table in (self.tunnels, self.endpoints):
+            for key in [k for k, v in table.items() if (v.get("tunnel_session") or {}).get("id") == sid]:
+                del table[key]
+
     def add_tunnel(self, fields):
         self.counter += 1
         tid = fields.pop("id", "tn_emulator_%d" % self.counter)
@@ -131,7 +187,35 @@ class State:
                   "tunnel_session": {"id": sid, "uri": ""}}
         tunnel.update(fields)
         self.tunnels[tid] = tunnel
+        # The agent's tunnel is also an agent endpoint, the way /endpoints lists it.
+        forwards = tunnel["forwards_to"]
+        upstream = forwards if "://" in forwards else "%s://%s" % (
+            "tcp" if tunnel["proto"] == "tcp" else "http", forwards)
+        self.add_endpoint({"id": "ep_" + tid, "type": "agent", "url": tunnel["public_url"],
+                           "proto": tunnel["proto"], "upstream_url": upstream, "tunnel_session_id": sid,
+                           "region": tunnel["region"], "metadata": tunnel["metadata"], "tunnel_id": tid})
         return tunnel
+
+    def add_endpoint(self, fields):
+        self.counter += 1
+        eid = fields.pop("id", "ep_emulator_%d" % self.counter)
+        sid = fields.pop("tunnel_session_id", None)
+        tid = fields.pop("tunnel_id", None)
+        url = fields.get("url") or "https://%s.example.test" % eid
+        parts = urlsplit(url)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        endpoint = {"id": eid, "region": "us", "created_at": now, "updated_at": now, "url": url,
+                    "public_url": url, "proto": parts.scheme, "scheme": parts.scheme,
+                    "host": parts.hostname or "", "port": parts.port or (443 if parts.scheme == "https" else 80),
+                    "hostport": "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),
+                    "type": "agent" if sid else "cloud", "metadata": "", "description": "",
+                    "upstream_url": None, "upstream_protocol": None, "bindings": ["public"],
+                    "pooling_enabled": False, "principal": {"id": "bot_emulator", "uri": ""},
+                    "tunnel_session": {"id": sid, "uri": ""} if sid else None,
+                    "tunnel": {"id": tid, "uri": ""} if tid else None}
+        endpoint.update(fields)
+        self.endpoints[eid] = endpoint
+        return endpoint
 
     def take_fault(self, path):
         for rule in self.faults:
@@ -139,6 +223,27 @@ class State:
                 rule["times"] = rule.get("times", 1) - 1
                 return dict(rule)
         return None
+
+    def rate(self, provider, key):
+        """Count one request against the key's rolling window.
+
+        Returns None when no limit applies, else ``(allowed, limit, remaining, reset_seconds)``.
+        Refused requests do not count (ngrok does not say whether they do; counting them would only
+        lengthen a lock-out).
+        """
+        rule = self.config.get(provider + "_rate_limit")
+        if not rule:
+            return None
+        limit, window = int(rule["requests"]), float(rule["window"])
+        now = time.monotonic()
+        hits = self.windows.setdefault((provider, key), collections.deque())
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        allowed = len(hits) < limit
+        if allowed:
+            hits.append(now)
+        reset = (hits[0] + window - now) if hits else 0.0
+        return allowed, limit, max(0, limit - len(hits)), max(0, math.ceil(reset))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -162,6 +267,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, payload=None, headers=None, raw=None):
         body = raw if raw is not None else (b"" if payload is None else json.dumps(payload).encode())
+        headers = dict(getattr(self, "extra_headers", {}), **(headers or {}))
         self.send_response(status)
         if raw is None:
             self.send_header("Content-Type", "application/json")
@@ -172,11 +278,16 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def read_body(self):
+        """The request body, read once (bytes)."""
+        if not hasattr(self, "_body"):
+            length = int(self.headers.get("Content-Length") or 0)
+            self._body = self.rfile.read(length) if length else b""
+        return self._body
+
     def read_json(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if not length:
-            return {}
-        return json.loads(self.rfile.read(length).decode())
+        raw = self.read_body()
+        return json.loads(raw.decode()) if raw else {}
 
     def segments(self, path):
         return [unquote(s) for s in path.split("/")[1:]]
@@ -202,14 +313,20 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path.startswith("/_emulator/"):
                 return self.admin(path[len("/_emulator"):], query)
+            self.extra_headers = {}
+            body = self.read_body()
             with self.state.lock:
                 self.state.log.append({"method": self.command, "path": self.path,
-                                       "headers": dict(self.headers.items())})
+                                       "headers": dict(self.headers.items()),
+                                       "body": body[:MAX_LOGGED_BODY].decode("utf-8", "replace")})
                 del self.state.log[:-MAX_LOG]
                 fault = self.state.take_fault(self.path)
                 self.state.in_flight += 1
                 self.state.max_in_flight = max(self.state.max_in_flight, self.state.in_flight)
+                latency = float(self.state.config.get("latency") or 0)
             try:
+                if latency > 0:
+                    time.sleep(latency)
                 return self.api(path, query, fault)
             finally:
                 with self.state.lock:
@@ -248,8 +365,13 @@ class Handler(BaseHTTPRequestHandler):
         if fault.get("pad"):
             raw = b'{"pad": "' + b"x" * int(fault["pad"]) + b'", "tunnel_sessions": []}'
         headers = {"Content-Type": "application/json" if "json" in fault else "text/html"}
+        if fault.get("gzip_bomb"):
+            raw = gzip_bomb(int(fault["gzip_bomb"]))
+            headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         headers.update(fault.get("headers", {}))
         status = int(fault.get("status", 200))
+        if fault.get("trickle"):
+            return self.trickle(status, headers, raw, float(fault["trickle"]), fault.get("trickle_headers"))
         if action == "truncate":
             self.send_response(status)
             for name, value in headers.items():
@@ -268,6 +390,25 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
+    def trickle(self, status, headers, raw, pause, trickle_headers):
+        """A server that answers one byte at a time: every read succeeds, the whole never arrives in time."""
+        head = "HTTP/1.1 %d %s\r\n" % (status, "OK" if status == 200 else "Status")
+        head += "".join("%s: %s\r\n" % item for item in headers.items())
+        head += "Content-Length: %d\r\n\r\n" % len(raw)
+        head = head.encode()
+        self.close_connection = True
+        try:
+            if not trickle_headers:
+                self.wfile.write(head)
+                self.wfile.flush()
+                head = b""
+            for byte in range(len(head + raw)):
+                self.wfile.write((head + raw)[byte:byte + 1])
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            pass  # the client gave up, as it should
+
     # ----- ngrok -----
 
     def ngrok_error(self, status, code, msg):
@@ -276,11 +417,25 @@ class Handler(BaseHTTPRequestHandler):
 
     def ngrok(self, path, query):
         auth = self.headers.get("Authorization", "")
-        role = self.state.ngrok_keys.get(auth[7:]) if auth.startswith("Bearer ") else None
+        if not auth:
+            return self.ngrok_error(401, "ERR_NGROK_200", "The ngrok API requires the Authorization header.")
+        key = auth[7:] if auth.startswith("Bearer ") else None
+        role = self.state.ngrok_keys.get(key)
         if role is None:
             return self.ngrok_error(401, "ERR_NGROK_201", "The authentication you specified is not valid.")
-        if self.headers.get("Ngrok-Version") != "2":
-            return self.ngrok_error(400, "ERR_NGROK_226", "Missing or unsupported Ngrok-Version header; use 2.")
+        with self.state.lock:
+            limited = self.state.rate("ngrok", key)
+        if limited and not limited[0]:
+            # ngrok's own answer: no Retry-After, no rate-limit headers.
+            return self.ngrok_error(429, "ERR_NGROK_226", "Your account is rate limited to %d API requests per %d "
+                                    "seconds." % (limited[1], self.state.config["ngrok_rate_limit"]["window"]))
+        version = self.headers.get("Ngrok-Version")
+        if not version:
+            return self.ngrok_error(400, "ERR_NGROK_218", "Your request has not specified an API version. Include "
+                                    "the version you wish to use in the Ngrok-Version header. Supported versions: 2.")
+        if version != "2":
+            return self.ngrok_error(400, "ERR_NGROK_217", "The provided API version %s is invalid or unsupported. "
+                                    "Supported versions: 2." % version)
         if role == "forbidden":
             return self.ngrok_error(403, "ERR_NGROK_206", "Your account is not authorized to use this API.")
         if self.command != "GET":
@@ -289,7 +444,12 @@ class Handler(BaseHTTPRequestHandler):
         if seg == ["tunnel_sessions"]:
             return self.ngrok_list("tunnel_sessions", query)
         if seg == ["tunnels"]:
+            if query.get("filter", [""])[0]:
+                return self.ngrok_error(400, "ERR_NGROK_9002", "Filtering is not supported on deprecated "
+                                        "endpoints; list /endpoints instead.")
             return self.ngrok_list("tunnels", query)
+        if seg == ["endpoints"]:
+            return self.ngrok_list("endpoints", query)
         if len(seg) == 2 and seg[0] == "tunnel_sessions":
             with self.state.lock:
                 session = self.state.ngrok.get(seg[1])
@@ -309,7 +469,8 @@ class Handler(BaseHTTPRequestHandler):
         if expr and cel_match(expr, {}) is None:
             return self.ngrok_error(400, "ERR_NGROK_9001", "Invalid filter expression: %s" % expr)
         with self.state.lock:
-            table = self.state.ngrok if kind == "tunnel_sessions" else self.state.tunnels
+            table = {"tunnel_sessions": self.state.ngrok, "tunnels": self.state.tunnels,
+                     "endpoints": self.state.endpoints}[kind]
             keys = [k for k, v in reversed(table.items()) if not expr or cel_match(expr, v)]
             start = 0
             if before:
@@ -329,10 +490,29 @@ class Handler(BaseHTTPRequestHandler):
     def ping_error(self, status, code, message):
         self.send(status, {"error": {"code": code, "message": message, "details": {}}})
 
+    def ping_key(self):
+        """The key the Authorization header carries, in the form the configured mode accepts, else None."""
+        auth = self.headers.get("Authorization", "")
+        mode = self.state.config.get("ping_auth", "raw")
+        bearer = auth[7:] if auth[:7].lower() == "bearer " else None
+        if mode == "bearer":
+            return bearer
+        if mode == "either" and bearer is not None:
+            return bearer
+        return auth
+
     def ping(self, path, query):
-        role = self.state.ping_keys.get(self.headers.get("Authorization", ""))
+        key = self.ping_key()
+        role = self.state.ping_keys.get(key)
         if role is None:
             return self.ping_error(401, "UNAUTHORIZED", "Invalid or missing API key")
+        with self.state.lock:
+            limited = self.state.rate("ping", key)
+        if limited:
+            self.extra_headers = {"X-RateLimit-Limit": str(limited[1]), "X-RateLimit-Remaining": str(limited[2]),
+                                  "X-RateLimit-Reset": str(limited[3])}
+            if not limited[0]:
+                return self.ping_error(429, "rate_limit_exceeded", "Too many requests")
         if role == "forbidden":
             return self.ping_error(403, "FORBIDDEN", "This API key may not read sessions")
         seg = self.segments(path)
@@ -378,6 +558,19 @@ class Handler(BaseHTTPRequestHandler):
                     state.faults.extend(body if isinstance(body, list) else [body])
                 faults = list(state.faults)
             return self.send(200, {"faults": faults})
+        if seg == ["config"]:
+            with state.lock:
+                if self.command == "PUT":
+                    unknown = set(body) - set(DEFAULT_CONFIG)
+                    if unknown:
+                        return self.send(400, {"error": "unknown config keys %s" % sorted(unknown)})
+                    state.config.update(body)
+                config = copy.deepcopy(state.config)
+            return self.send(200, config)
+        if seg == ["ngrok", "endpoints"] and self.command == "POST":
+            with state.lock:
+                endpoint = state.add_endpoint(body)
+            return self.send(200, endpoint)
         if seg == ["requests"]:
             with state.lock:
                 if self.command == "DELETE":
@@ -389,18 +582,21 @@ class Handler(BaseHTTPRequestHandler):
             count, prefix = int(body.get("count", 1)), body.get("prefix", "ts_bulk_")
             with state.lock:
                 for n in range(count):
-                    state.put_ngrok("%s%06d" % (prefix, n), {"metadata": body.get("metadata", "")})
+                    sid = "%s%06d" % (prefix, n)
+                    state.put_ngrok(sid, {"metadata": body.get("metadata", ""),
+                                          "region": ("us", "eu", "ap")[n % 3]})
+                    if body.get("tcp_endpoints"):
+                        # An SSH tunnel per agent, the way a fleet reaches machines behind NAT.
+                        state.add_tunnel({"id": "tn_%s" % sid, "tunnel_session_id": sid, "proto": "tcp",
+                                          "public_url": "tcp://%d.tcp.example.test:%d" % (n % 9 + 1, 10000 + n),
+                                          "forwards_to": "localhost:22"})
             return self.send(200, {"count": count})
         if len(seg) == 3 and seg[:2] == ["ngrok", "sessions"]:
             sid = seg[2]
             if self.command == "PUT":
                 self.later(body, lambda: state.put_ngrok(sid, body))
             elif self.command == "DELETE":
-                def drop():
-                    state.ngrok.pop(sid, None)
-                    for tid in [t for t, v in state.tunnels.items() if v["tunnel_session"]["id"] == sid]:
-                        del state.tunnels[tid]
-                self.later(body, drop)
+                self.later(body, lambda: state.drop_ngrok(sid))
             return self.send(200, {"ok": True})
         if seg == ["ngrok", "tunnels"] and self.command == "POST":
             with state.lock:

@@ -80,8 +80,16 @@ class Emulator:
     def add_tunnel(self, session_id, **fields):
         return self.admin("POST", "/ngrok/tunnels", dict(fields, tunnel_session_id=session_id))
 
-    def bulk_ngrok(self, count, prefix="ts_bulk_", metadata=""):
-        return self.admin("POST", "/ngrok/sessions", {"count": count, "prefix": prefix, "metadata": metadata})
+    def bulk_ngrok(self, count, prefix="ts_bulk_", metadata="", tcp_endpoints=False):
+        return self.admin("POST", "/ngrok/sessions", {"count": count, "prefix": prefix, "metadata": metadata,
+                                                      "tcp_endpoints": tcp_endpoints})
+
+    def add_endpoint(self, session_id=None, **fields):
+        return self.admin("POST", "/ngrok/endpoints", dict(fields, tunnel_session_id=session_id))
+
+    def config(self, **settings):
+        """Change the emulator's provider behaviour (rate limits, Ping auth mode, latency); reset restores it."""
+        return self.admin("PUT", "/config", settings)
 
     def fault(self, **rule):
         return self.admin("POST", "/faults", rule)

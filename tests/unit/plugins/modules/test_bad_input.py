@@ -26,10 +26,11 @@ BAD = [
     ({"api_url": "ftp://127.0.0.1"}, "Option api_url"),
     ({"api_url": "http://user:pw@127.0.0.1"}, "embeds credentials"),
     ({"api_url": "not a url"}, "Option api_url"),
-    ({"api_key": ""}, "Option api_key is empty"),
-    ({"api_key": "abc\ndef"}, "Option api_key holds characters"),
-    ({"api_key": "abc def"}, "Option api_key holds characters"),
-    ({"api_key": "clé"}, "Option api_key holds characters"),
+    ({"api_key": ""}, "Option api_key is not usable: it is empty"),
+    ({"api_key": "abc\ndef"}, "Option api_key is not usable: it holds characters"),
+    ({"api_key": "abc def"}, "Option api_key is not usable: it holds characters"),
+    ({"api_key": "Bearer abc def"}, "Option api_key is not usable: it holds characters"),
+    ({"api_key": "clé"}, "Option api_key is not usable: it holds characters"),
 ]
 
 
@@ -85,3 +86,34 @@ def test_a_key_with_a_trailing_newline_still_works(emu, module):
     target = harness.TARGETS[module]
     result = target.run(emu, api_key=target.key + "\n", id=target.good_id)
     assert result["found"] is True
+
+
+CA_PATHS = {
+    "missing": (lambda tmp: tmp / "nowhere.pem", "it does not exist"),
+    "empty file": (lambda tmp: _write(tmp / "empty.pem", ""), "holds no PEM certificate"),
+    "not a certificate": (lambda tmp: _write(tmp / "key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                                                                "-----END PRIVATE KEY-----\n"), "holds no PEM certificate"),
+    "empty directory": (lambda tmp: _mkdir(tmp / "certs"), "the directory holds no certificates"),
+}
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+def _mkdir(path):
+    path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize("case", sorted(CA_PATHS))
+def test_an_unusable_ca_path_is_an_option_error_naming_the_path(emu, module, case, tmp_path):
+    make, reason = CA_PATHS[case]
+    path = make(tmp_path)
+    result = harness.TARGETS[module].run(emu, id=harness.TARGETS[module].good_id, ca_path=str(path))
+    assert result["failed"] is True
+    assert result["msg"].startswith("Option ca_path (%s) is not usable: " % path)
+    assert reason in result["msg"] and "Traceback" not in result["msg"]
+    assert not emu.requests(), "nothing may be sent with an unusable ca_path"

@@ -23,7 +23,7 @@ def inject(emu, module, **rule):
 
 TRANSIENT = [
     dict(status=429, headers={"Retry-After": "0"}),
-    dict(status=429),
+    dict(status=429, headers={"X-RateLimit-Reset": "0"}),
     dict(status=500, body="<html>500</html>"),
     dict(status=502, body="<html>bad gateway</html>"),
     dict(status=503, json={"error_code": "ERR_NGROK_503", "status_code": 503, "msg": "busy", "details": {}}),
@@ -44,7 +44,7 @@ def test_a_transient_fault_is_retried_into_data(emu, module, rule):
 
 
 PERSISTENT = [
-    (dict(status=429, headers={"Retry-After": "0"}), 429, "rate limiting"),
+    (dict(status=429, headers={"Retry-After": "0"}), 429, "API rate limit"),
     (dict(status=500, body="<html>500</html>"), 500, "API is failing"),
     (dict(status=502, body="bad gateway"), 502, "API is failing"),
     (dict(status=503, headers={"Retry-After": "0"}), 503, "API is failing"),
@@ -52,7 +52,7 @@ PERSISTENT = [
     (dict(action="reset"), None, "the connection was dropped"),
     (dict(action="close"), None, "the connection was dropped"),
     (dict(action="truncate", status=200, json={"id": "x"}), None, "the answer was cut off"),
-    (dict(delay=2, status=200, json={"id": "late"}), None, "no answer within timeout=0.5"),
+    (dict(delay=2, status=200, json={"id": "late"}), None, "within timeout=0.5 seconds"),
 ]
 
 

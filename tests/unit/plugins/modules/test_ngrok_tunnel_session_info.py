@@ -51,16 +51,49 @@ def test_an_invalid_filter_is_a_clear_failure(emu):
     assert "ERR_NGROK_9001" in r["msg"]
 
 
-def test_ids_keep_order_mark_found_and_fetch_duplicates_once(emu):
+def test_ids_keep_order_mark_found_and_look_duplicates_up_once(emu):
     ids = ["ts_demo_web02", "ts_none", "ts_demo_web01", "ts_demo_web02"]
     r = run(emu, ids=ids)
     assert [s["id"] for s in r["tunnel_sessions"]] == ids
     assert [s["found"] for s in r["tunnel_sessions"]] == [True, False, True, True]
     assert r["tunnel_sessions"][1] == {"id": "ts_none", "found": False}
+    assert r["requests"] == 1, "a one-page listing answers every id at once"
+
+
+def test_a_fleet_gate_costs_a_request_per_hundred_online_sessions_not_per_id(emu):
+    emu.reset("empty")
+    emu.bulk_ngrok(250)
+    ids = ["ts_bulk_%06d" % n for n in range(250)] + ["ts_offline_1", "ts_offline_2"]
+    r = run(emu, ids=ids)
+    assert [s["found"] for s in r["tunnel_sessions"]] == [True] * 250 + [False, False]
     assert r["requests"] == 3
+    assert all(q["path"].startswith("/tunnel_sessions?") for q in emu.requests())
+
+
+def test_a_few_ids_in_a_large_account_are_fetched_one_by_one(emu):
+    emu.reset("empty")
+    emu.bulk_ngrok(1000)
+    ids = ["ts_bulk_000001", "ts_gone", "ts_bulk_000002"]
+    r = run(emu, ids=ids)
+    assert [s["found"] for s in r["tunnel_sessions"]] == [True, False, True]
+    # one page of the listing showed none of them: from then on a GET per id is cheaper (n + 1 at most)
+    assert r["requests"] == 4
+    assert sum(1 for q in emu.requests() if q["path"].startswith("/tunnel_sessions/")) == 3
+
+
+def test_listing_and_fetching_give_identical_items(emu):
+    emu.reset("empty")
+    emu.bulk_ngrok(150)
+    listed = run(emu, ids=["ts_bulk_000149", "ts_bulk_000148"])["tunnel_sessions"]  # newest: page 1
+    fetched = run(emu, ids=["ts_bulk_000000", "ts_bulk_000001"])["tunnel_sessions"]  # oldest: one GET each
+    assert emu.requests()[-1]["path"].startswith("/tunnel_sessions/")
+    one = run(emu, id="ts_bulk_000149")["tunnel_session"]
+    assert listed[0] == dict(one, found=True)
+    assert set(fetched[0]) == set(listed[0])
 
 
 def test_ids_failure_names_every_failed_id(emu):
+    emu.bulk_ngrok(150)  # more than a page, so three ids are fetched one by one
     emu.fault(match="/tunnel_sessions/ts_demo_web01", status=500, times=10, body="<h1>oops</h1>")
     emu.fault(match="/tunnel_sessions/ts_demo_web02", status=500, times=10, body="<h1>oops</h1>")
     r = run(emu, ids=["ts_demo_web01", "ts_ok_absent", "ts_demo_web02"], retries=0)
@@ -120,6 +153,7 @@ def test_retries_survive_flaky_upstream(emu):
 @pytest.mark.parametrize("concurrency", [1, 3, 8])
 def test_concurrency_bounds_the_requests_in_flight(emu, concurrency):
     ids = ["ts_slow_%d" % n for n in range(8)]
+    emu.bulk_ngrok(150)  # more than a page, so the ids are fetched one by one
     emu.quiesce()
     emu.fault(match="/tunnel_sessions/ts_slow_", delay=0.6, times=8, status=404,
               json={"error_code": "ERR_NGROK_404", "status_code": 404, "msg": "Resource not found", "details": {}})
@@ -135,8 +169,18 @@ def test_include_tunnels_with_ids(emu):
 
 
 def test_a_batch_that_fails_everywhere_names_each_id_but_stays_readable(emu):
+    emu.bulk_ngrok(150)
     ids = ["ts_x%02d" % n for n in range(20)]
-    r = run(emu, ids=ids, api_key="wrong-key")
-    assert r["failed"] is True and r["http_status"] == 401
+    emu.fault(match="/tunnel_sessions/ts_x", times=99, status=503,
+              json={"error_code": "ERR_NGROK_503", "status_code": 503, "msg": "busy", "details": {}})
+    r = run(emu, ids=ids, retries=0)
+    assert r["failed"] is True and r["http_status"] == 503
     assert r["msg"].startswith("20 of 20 ids failed (%s)." % ", ".join(ids))
-    assert r["msg"].count("ERR_NGROK_201") == 3 and "(17 more alike)" in r["msg"]
+    assert r["msg"].count("ERR_NGROK_503") == 3 and "(17 more alike)" in r["msg"]
+
+
+def test_a_wrong_key_in_ids_mode_is_one_clear_failure(emu):
+    r = run(emu, ids=["ts_a", "ts_b"], api_key="wrong-key")
+    assert r["failed"] is True and r["http_status"] == 401
+    assert r["msg"].startswith("Listing ngrok tunnel sessions failed: ngrok answered HTTP 401")
+    assert "ERR_NGROK_201" in r["msg"]

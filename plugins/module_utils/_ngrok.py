@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""The ngrok API operations the collection uses, for modules and controller plugins alike.
+
+Every function takes a ``Client`` for ngrok and returns plain data; failures are ``ApiError``.
+"""
+
+from __future__ import annotations
+
+PAGE_SIZE = 100  # the most ngrok answers per page
+
+
+def get_session(client, session_id):
+    """One tunnel session, or None when it is not online (ngrok answers 404 for it)."""
+    return client.get("Getting ngrok tunnel session %s" % session_id,
+                      client.url("tunnel_sessions", session_id), not_found_ok=True)
+
+
+def list_sessions(client, cel_filter=None):
+    """Every online tunnel session (all pages), in the API's order, optionally narrowed by a CEL filter."""
+    return client.paginate("Listing ngrok tunnel sessions", sessions_url(client, cel_filter), "tunnel_sessions")
+
+
+def sessions_url(client, cel_filter=None):
+    return client.url("tunnel_sessions", limit=PAGE_SIZE, filter=cel_filter)
+
+
+def sessions_by_ids(client, ids):
+    """``{id: session or None}`` for every distinct id, at the lower cost of two ways.
+
+    One GET per id costs ``n`` requests (``n`` distinct ids). Listing costs one request per 100 online
+    sessions of the account, whatever ``n`` is. With two ids or more the listing is walked page by page
+    and stops as soon as every id was seen or the listing ends; it gives way to one GET per id still
+    missing as soon as ``pages read + ids missing >= n``, that is, as soon as carrying on could cost more
+    than the GETs would have. So a batch never costs more than ``n + 1`` requests, and a fleet gate over
+    an account's ``N`` online sessions costs about ``N / 100``. Both ways give the same answer.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if len(wanted) < 2:
+        return client.fetch_each(wanted, lambda sid: get_session(client, sid))
+    found = {}
+    missing = set(wanted)
+    read = 0
+    for items, more in client.pages("Listing ngrok tunnel sessions", sessions_url(client), "tunnel_sessions"):
+        read += 1
+        for session in items:
+            sid = session.get("id")
+            if sid in missing:
+                found[sid] = session
+                missing.discard(sid)
+        if not more:
+            missing = set()  # the whole listing was read: whatever was not in it is not online
+        if not missing or read + len(missing) >= len(wanted):
+            break
+    if missing:
+        found.update(client.fetch_each([sid for sid in wanted if sid in missing],
+                                       lambda sid: get_session(client, sid)))
+    return {sid: found.get(sid) for sid in wanted}
+
+
+def _by_session(client, what, path, list_key):
+    by_session = {}
+    for item in client.paginate(what, client.url(path, limit=PAGE_SIZE), list_key):
+        ref = item.get("tunnel_session")
+        if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+            by_session.setdefault(ref["id"], []).append(item)
+    return by_session
+
+
+def endpoints_by_session(client):
+    """``{session id: [agent endpoint, ...]}`` from one walk of ``GET /endpoints``.
+
+    Cloud endpoints (``tunnel_session`` null) belong to no session and are left out.
+    """
+    return _by_session(client, "Listing ngrok endpoints", "endpoints", "endpoints")
+
+
+def tunnels_by_session(client):
+    """``{session id: [tunnel, ...]}`` from one walk of ``GET /tunnels`` (deprecated upstream)."""
+    return _by_session(client, "Listing ngrok tunnels", "tunnels", "tunnels")
