@@ -9,6 +9,7 @@ import pathlib
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import harness  # pylint: disable=import-error
@@ -73,12 +74,68 @@ def test_ngrok_answers_match_the_description(emu):
     assert len(last["tunnel_sessions"]) == 152 - 100
     status, body = get(emu.url + "/tunnels", NGROK_HEADERS)
     assert status == 200 and check_object(body, "TunnelList", schemas, "tunnels") == []
+    status, body = get(emu.url + "/endpoints", NGROK_HEADERS)
+    assert status == 200 and check_object(body, "EndpointList", schemas, "endpoints") == []
+    kinds = {e["type"]: e for e in body["endpoints"]}
+    assert kinds["cloud"]["tunnel_session"] is None and kinds["agent"]["tunnel_session"]["id"].startswith("ts_")
+
+
+@pytest.mark.parametrize("rule", [
+    {"requests": 120, "window": 60.0},  # the default: ngrok's own numbers
+    {"requests": 4, "window": 60},
+])
+def test_ngrok_rate_limit_answers_as_ngrok_documents(emu, rule):
+    emu.config(ngrok_rate_limit=rule)
+    codes = [get(emu.url + "/tunnel_sessions/ts_demo_web01", NGROK_HEADERS)[0] for dummy in range(rule["requests"])]
+    assert codes == [200] * rule["requests"]
+    req = urllib.request.Request(emu.url + "/tunnel_sessions/ts_demo_web01", headers=NGROK_HEADERS)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=10)  # pylint: disable=consider-using-with
+    body = json.loads(info.value.read().decode())
+    assert info.value.code == 429 and body["error_code"] == "ERR_NGROK_226"
+    assert "Retry-After" not in info.value.headers and not any(
+        h.lower().startswith("x-ratelimit") for h in info.value.headers)
+    other_key = {"Authorization": "Bearer forbidden-" + harness.NGROK_KEY, "Ngrok-Version": "2"}
+    assert get(emu.url + "/tunnel_sessions/ts_demo_web01", other_key)[0] == 403, "the limit is per account"
+
+
+def test_ping_rate_limit_headers_count_down_and_reset(emu):
+    emu.config(ping_rate_limit={"requests": 2, "window": 30})
+    seen = []
+    for dummy in range(3):
+        req = urllib.request.Request(emu.ping_url + "/sessions/ps_demo_edge01/status",
+                                     headers={"Authorization": harness.PING_KEY})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                seen.append((resp.status, resp.headers))
+        except urllib.error.HTTPError as err:
+            seen.append((err.code, err.headers))
+    assert [s for s, h in seen] == [200, 200, 429]
+    assert [h["X-RateLimit-Remaining"] for s, h in seen] == ["1", "0", "0"]
+    assert all(h["X-RateLimit-Limit"] == "2" and 0 < int(h["X-RateLimit-Reset"]) <= 30 for s, h in seen)
+
+
+@pytest.mark.parametrize("mode, bare, bearer", [("raw", 200, 401), ("bearer", 401, 200), ("either", 200, 200)])
+def test_ping_auth_modes(emu, mode, bare, bearer):
+    emu.config(ping_auth=mode)
+    url = emu.ping_url + "/sessions/ps_demo_edge01/status"
+    assert get(url, {"Authorization": harness.PING_KEY})[0] == bare
+    assert get(url, {"Authorization": "Bearer " + harness.PING_KEY})[0] == bearer
+
+
+def test_the_deprecated_tunnel_listing_refuses_a_filter_and_endpoints_take_one(emu):
+    status, body = get(emu.url + "/tunnels?filter=" + urllib.parse.quote('obj.proto == "tcp"'), NGROK_HEADERS)
+    assert status == 400 and body["error_code"].startswith("ERR_NGROK_")
+    status, body = get(emu.url + "/endpoints?filter=" + urllib.parse.quote('obj.type == "cloud"'), NGROK_HEADERS)
+    assert status == 200 and [e["type"] for e in body["endpoints"]] == ["cloud"]
 
 
 @pytest.mark.parametrize("path, headers, status", [
     ("/tunnel_sessions/ts_none", NGROK_HEADERS, 404),
     ("/tunnel_sessions/ts_demo_web01", {"Authorization": "Bearer wrong", "Ngrok-Version": "2"}, 401),
     ("/tunnel_sessions/ts_demo_web01", {"Authorization": "Bearer " + harness.NGROK_KEY}, 400),
+    ("/tunnel_sessions/ts_demo_web01", {"Authorization": "Bearer " + harness.NGROK_KEY, "Ngrok-Version": "9"}, 400),
+    ("/tunnel_sessions/ts_demo_web01", {"Ngrok-Version": "2"}, 401),
     ("/tunnel_sessions?limit=500", NGROK_HEADERS, 400),
 ])
 def test_ngrok_errors_match_the_description(emu, path, headers, status):

@@ -361,3 +361,85 @@ def test_map_keeps_order_and_collects_every_failure(emu):
     results, failures = client.map(fetch, ids)
     assert list(results) == ["ts_demo_web02", "ts_demo_web01", "ts_none"]
     assert results["ts_none"] is None and list(failures) == ["bad/"]
+
+
+# ----- rate limits, deadlines, keys with their scheme, CA bundles -----
+
+@pytest.mark.parametrize("value, expected", [("0", 0.0), ("7", 7.0), ("2.5", 2.5), ("", None), ("soon", None),
+                                             ("-3", None), ("nan", None)])
+def test_rate_reset_in_seconds(value, expected):
+    assert _client.parse_rate_reset(value) == expected
+
+
+def test_rate_reset_as_an_epoch_time():
+    assert _client.parse_rate_reset("2000000010", now=2000000000) == 10.0
+    assert _client.parse_rate_reset("2000000000", now=2000000010) == 0.0
+
+
+class ShortWindowNgrok(_client.NgrokProvider):
+    """ngrok's behaviour with a window a test can wait out (the real one is 60 s)."""
+
+    rate_window = 1.5
+
+
+def test_one_429_pauses_every_worker_of_a_batch_until_the_window_is_clear(emu):
+    emu.config(ngrok_rate_limit={"requests": 4, "window": 1.5})
+    client = Client(ShortWindowNgrok(), emu.url, harness.NGROK_KEY, retries=3, concurrency=8)
+    ids = ["ts_x%d" % n for n in range(8)]
+    results = client.fetch_each(ids, lambda sid: client.get("get", client.url("tunnel_sessions", sid),
+                                                              not_found_ok=True))
+    assert results == {sid: None for sid in ids}
+    # 4 answered at once; the others were refused, held back together for one window, then answered
+    assert 4 <= client.rate_limited < 8 and client.requests_sent == 8 + client.rate_limited
+
+
+def test_ngrok_429_without_retry_after_waits_the_providers_window():
+    client = Client(NGROK, "http://127.0.0.1:9", "k")
+
+    class Answer:  # pylint: disable=too-few-public-methods
+        status_code = 429
+        headers = {}
+
+    pauses = [client._pause(attempt, Answer()) for attempt in range(3)]  # pylint: disable=protected-access
+    assert all(60.0 <= p <= 66.0 for p in pauses)
+    Answer.headers = {"Retry-After": "4"}
+    assert client._pause(0, Answer()) == 4.0  # pylint: disable=protected-access
+    Answer.headers = {"X-RateLimit-Reset": "500"}
+    assert client._pause(0, Answer()) == _client.MAX_SLEEP  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize("key, problem", [
+    ("abc", None), ("Bearer abc", None), ("bearer abc", None), ("", "it is empty"),
+    ("Bearer a b", "holds characters"), ("Token abc", "holds characters"), ("abc\n", "holds characters"),
+])
+def test_api_key_forms(key, problem):
+    reason = _client.check_api_key(key)
+    if problem is None:
+        assert reason is None
+    else:
+        assert problem in reason and (not key.strip() or key.strip() not in reason), "the reason never quotes the key"
+
+
+def test_every_form_of_a_key_with_its_scheme_is_redacted():
+    client = Client(PING, "http://127.0.0.1:9", "Bearer tok-3a7f")
+    assert client.redact("a Bearer tok-3a7f b tok-3a7f c tok%2D3a7f") == "a ******** b ******** c tok%2D3a7f"
+
+
+def test_ca_path_checks(tmp_path, tls_emulator):
+    dummy, ca_path = tls_emulator
+    assert _client.check_ca_path(ca_path) is None
+    assert _client.check_ca_path(str(tmp_path)) == "the directory holds no certificates"
+    (tmp_path / "ca.pem").write_text(open(ca_path, encoding="ascii").read())
+    assert _client.check_ca_path(str(tmp_path)) is None
+    assert _client.check_ca_path(str(tmp_path / "none.pem")) == "it does not exist"
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    assert "holds no PEM certificate" in _client.check_ca_path(str(tmp_path / "junk.pem"))
+
+
+def test_a_trickled_answer_is_cut_at_the_deadline(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", trickle=0.05, status=200, json={"id": "x" * 300}, times=1)
+    client = ngrok(emu, timeout=0.5, retries=0)
+    with pytest.raises(ApiError) as info:
+        client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert "no complete answer within timeout=0.5 seconds" in info.value.msg
+    assert info.value.http_status is None
