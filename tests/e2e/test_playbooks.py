@@ -152,6 +152,34 @@ def test_vvvv_output_never_contains_a_key(ansible, emu):
     assert r["n_echo"]["http_status"] == 401 and r["p_echo"]["http_status"] == 400
 
 
+def test_vvvv_output_never_contains_a_key_in_either_form(ansible, emu):
+    """Ping Network keys given with their scheme ('Bearer <key>'), accepted and refused, and the bare key."""
+    emu.config(ping_auth="bearer")
+    tasks = """
+- name: ping with the scheme, accepted
+  tunnels.sessions.ping_session_info: {id: ps_demo_edge01}
+  register: p_bearer
+  ignore_errors: true
+- name: ping bare, refused by an account that wants the scheme
+  tunnels.sessions.ping_session_info: {id: ps_demo_edge01, api_key: "{{ lookup('env', 'BARE_KEY') }}"}
+  register: p_bare
+  ignore_errors: true
+- name: ngrok with the scheme pasted in
+  tunnels.sessions.ngrok_tunnel_session_info: {id: ts_demo_web01, include_endpoints: true}
+  register: n_bearer
+  ignore_errors: true
+"""
+    env = {"PING_NETWORK_API_KEY": "Bearer " + PK, "PING_NETWORK_API_URL": emu.ping_url, "BARE_KEY": PK,
+           "NGROK_API_KEY": "Bearer " + NK, "NGROK_API_URL": emu.url}
+    r, proc = ansible.tasks(tasks, "-vvvv", env=env)
+    output = proc.stdout + proc.stderr + json.dumps(r)
+    assert "ESTABLISH LOCAL CONNECTION" in output  # really -vvvv
+    assert PK not in output and NK not in output
+    assert r["p_bearer"]["session"]["connected"] is True
+    assert r["p_bare"]["failed"] is True and "'Bearer <key>'" in r["p_bare"]["msg"]
+    assert [e["url"] for e in r["n_bearer"]["tunnel_session"]["endpoints"]] == ["https://web-01.example.test"]
+
+
 def test_adhoc_commands(ansible, emu):
     status, result, proc = ansible.adhoc("ngrok_tunnel_session_info", {"id": "ts_demo_web01"},
                                          env={"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url})
