@@ -8,7 +8,11 @@
 Against the local emulator on loopback; prints ratios, not absolute promises. Not a test.
 (a) one id: our module vs one ansible.builtin.uri task doing the same GET (median of repeated tasks);
 (b) 100 ids: one task with ``ids`` vs a 100-iteration ``uri`` loop vs ngrok's SDK (``ngrok-api``) serially;
-(c) listing 10,000 ngrok sessions (100 pages): wall time and peak memory of the module process.
+(c) listing 10,000 ngrok sessions (100 pages): wall time and peak memory of the module process;
+(d) ngrok gates of 10, 100 and 1,000 ids in an account with 1,000 online agents: HTTP requests and wall time,
+    beside what one request per id would cost (ngrok allows 120 API requests per rolling minute);
+(e) 100 ids with 20 ms of server latency per request (real APIs are further away than loopback): one task with
+    ``ids`` vs a 100-iteration ``uri`` loop, for ngrok and for Ping Network.
 """
 
 import json
@@ -57,12 +61,13 @@ def play(tmp, collections, tasks, name):
     return json.loads(times.read_text())
 
 
-def uri_task(name, url, key, loop=None):
+def uri_task(name, url, key, loop=None, ping=False):
+    headers = '{Authorization: "%s"}' % key if ping else '{Authorization: "Bearer %s", Ngrok-Version: "2"}' % key
     text = f"""
 - name: {name}
   ansible.builtin.uri:
     url: "{url}"
-    headers: {{Authorization: "Bearer {key}", Ngrok-Version: "2"}}
+    headers: {headers}
     status_code: [200, 404]
 """
     return text + ("  loop: %s\n" % json.dumps(loop) if loop else "")
@@ -145,6 +150,42 @@ def bench_listing(emu):
     return wall, result["elapsed"], peak
 
 
+def bench_gates(emu):
+    """(d): requests and wall time of ngrok gates over an account with 1,000 online agents, limit on."""
+    rows = []
+    for size in (10, 100, 1000):
+        # The fleet's own agents, spread over the whole listing, as a deploy gate over part of a fleet asks.
+        ids = ["ts_fleet_%06d" % (n * 1000 // size) for n in range(size)]
+        emu.reset("empty")  # a fresh rate-limit window per gate, with ngrok's numbers on
+        emu.bulk_ngrok(1000, prefix="ts_fleet_")
+        wall, result, dummy = run_module({"api_url": emu.url, "api_key": harness.NGROK_KEY, "ids": ids})
+        assert all(item["found"] for item in result["tunnel_sessions"]), result.get("msg")
+        rows.append((size, result["requests"], wall, result["elapsed"]))
+    return rows
+
+
+def bench_latency(tmp, collections, emu):
+    """(e): 100 ids at 20 ms per request, one task vs a uri loop, both providers."""
+    emu.reset("demo")
+    emu.config(ngrok_rate_limit=None, latency=0.02)  # the uri loop alone would use most of ngrok's minute
+    emu.bulk_ngrok(N_IDS, prefix="ts_far_")
+    ngrok_ids = ["ts_far_%06d" % n for n in range(N_IDS)]
+    ping_ids = ["ps_far_%03d" % n for n in range(N_IDS)]
+    for sid in ping_ids:
+        emu.put_ping(sid, status="connected")
+    nk, pk = harness.NGROK_KEY, harness.PING_KEY
+    tasks = f"""
+- name: ngrok ids
+  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{nk}", ids: {json.dumps(ngrok_ids)}}}
+- name: ping ids
+  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{pk}", ids: {json.dumps(ping_ids)}}}
+""" + uri_task("ngrok uri loop", emu.url + "/tunnel_sessions/{{ item }}", nk, loop=ngrok_ids) + \
+        uri_task("ping uri loop", emu.ping_url + "/sessions/{{ item }}/status", pk, loop=ping_ids, ping=True)
+    times = play(tmp, collections, tasks, "latency")
+    emu.config(latency=0)
+    return times
+
+
 def versions():
     core = subprocess.run([str(BIN / "ansible"), "--version"], capture_output=True, text=True, check=True)
     sdk = subprocess.run([sys.executable, "-m", "pip", "show", "ngrok-api"], capture_output=True, text=True,
@@ -155,6 +196,7 @@ def versions():
 
 def main():
     emu = harness.start_emulator()
+    emu.config(ngrok_rate_limit=None)  # (a) to (c) compare speed; (d) runs with ngrok's limit on
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = pathlib.Path(tmp_name)
         collections = install(tmp)
@@ -176,6 +218,15 @@ def main():
         wall, elapsed, peak = bench_listing(emu)
         print("(c) listing %d sessions (%d pages): module process %.3f s wall, %.3f s inside the module, "
               "peak RSS %.1f MiB" % (N_LIST, N_LIST // 100, wall, elapsed, peak))
+        for size, sent, wall, inside in bench_gates(emu):
+            print("(d) ngrok gate of %4d ids, account with 1,000 online agents: %2d requests (one per id: %4d, "
+                  "%.0fx fewer), module process %.3f s wall, %.3f s inside"
+                  % (size, sent, size, size / sent, wall, inside))
+        times = bench_latency(tmp, collections, emu)
+        for name in ("ngrok", "ping"):
+            print("(e) %d %s ids at 20 ms latency: module (one task, ids) %.3f s; uri loop %.3f s -> %.1fx faster"
+                  % (N_IDS, name, times[name + " ids"], times[name + " uri loop"],
+                     times[name + " uri loop"] / times[name + " ids"]))
     harness.stop_emulator(emu)
 
 

@@ -97,3 +97,57 @@ options:
     type: str
     default: https://api.pingnetwork.io/customer/v2
 """
+
+    # Controller plugins (lookups, inventory): the same options, read through get_option from the plugin's
+    # own options, the environment, variables, and (URLs only: ansible.cfg is no place for secrets) ansible.cfg.
+    PLUGINS_NGROK = r"""
+options:
+  api_key:
+    description:
+      - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>)."
+      - Required; give it through the environment or a (vaulted) variable rather than literally.
+    type: str
+    env:
+      - name: NGROK_API_KEY
+    vars:
+      - name: tunnels_sessions_ngrok_api_key
+  api_url:
+    description:
+      - Base URL of the ngrok API. Only C(http) and C(https) URLs, without credentials, query or fragment.
+    type: str
+    default: https://api.ngrok.com
+    env:
+      - name: NGROK_API_URL
+    vars:
+      - name: tunnels_sessions_ngrok_api_url
+    ini:
+      - section: tunnels_sessions
+        key: ngrok_api_url
+"""
+
+    PLUGINS_PING = r"""
+options:
+  api_key:
+    description:
+      - A Ping Network API key, sent as the C(Authorization) header exactly as given, bare or as V(Bearer <key>).
+      - Required; give it through the environment or a (vaulted) variable rather than literally.
+    type: str
+    env:
+      - name: PING_NETWORK_API_KEY
+    vars:
+      - name: tunnels_sessions_ping_network_api_key
+  api_url:
+    description:
+      - Base URL of the Ping Network customer API, base path included. Only C(http) and C(https) URLs,
+        without credentials, query or fragment.
+    type: str
+    default: https://api.pingnetwork.io/customer/v2
+    env:
+      - name: PING_NETWORK_API_URL
+    vars:
+      - name: tunnels_sessions_ping_network_api_url
+    ini:
+      - section: tunnels_sessions
+        key: ping_network_api_url
+"""
+

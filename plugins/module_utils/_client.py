@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import os
 import random
 import re
@@ -75,6 +76,8 @@ class Provider:
 
     name = None
     env_key = None
+    env_url = None
+    default_url = None
     rate_window = None  # seconds a 429 without Retry-After waits: the provider's documented window
     rate_limit_text = None
 
@@ -101,6 +104,7 @@ class Provider:
 class NgrokProvider(Provider):
     name = "ngrok"
     env_key = "NGROK_API_KEY"
+    env_url = "NGROK_API_URL"
     default_url = "https://api.ngrok.com"
     # ngrok: 120 API requests per rolling minute per account, and its 429 (ERR_NGROK_226) has no Retry-After.
     rate_window = 60.0
@@ -121,6 +125,7 @@ class NgrokProvider(Provider):
 class PingProvider(Provider):
     name = "Ping Network"
     env_key = "PING_NETWORK_API_KEY"
+    env_url = "PING_NETWORK_API_URL"
     default_url = "https://api.pingnetwork.io/customer/v2"
 
     def auth_headers(self, api_key):
@@ -248,7 +253,7 @@ def parse_rate_reset(value, now=None):
         number = float((value or "").strip())
     except ValueError:
         return None
-    if number != number or number < 0:  # NaN or negative
+    if math.isnan(number) or number < 0:
         return None
     if number > 1e9:  # an epoch timestamp, as some APIs send
         return max(0.0, number - (time.time() if now is None else now))

@@ -157,23 +157,9 @@ error:
       type: dict
 """
 
+from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import PING
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
-
-FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
-
-
-def normalise(session_id, body):
-    """The item a playbook branches on, from one status answer (None when not found)."""
-    item = {"id": session_id, "found": body is not None}
-    for field in FIELDS:
-        item[field] = body.get(field) if body is not None else None
-    item["connected"] = item["status"] == "connected"
-    return item
-
-
-def state(item):
-    return item["status"] if item["found"] else "absent"
 
 
 def main():
@@ -185,13 +171,8 @@ def main():
     p, client = m.params, m.client
     ids = [p["id"]] if p["id"] is not None else p["ids"]
 
-    def get_one(session_id):
-        body = client.get("Getting the status of Ping Network session %s" % session_id,
-                          client.url("sessions", session_id, "status"), not_found_ok=True)
-        return normalise(session_id, body)
-
     def poll():
-        found = m.fetch_each(ids, get_one)
+        found = _ping.sessions_by_ids(client, ids)
         result = {"sessions": [found[i] for i in ids]}
         if p["id"] is not None:
             item = result["sessions"][0]
@@ -199,10 +180,10 @@ def main():
         return result
 
     def satisfied(r):
-        return all(state(item) in m.wait_for for item in r["sessions"])
+        return all(_ping.state(item) in m.wait_for for item in r["sessions"])
 
     def describe(r):
-        return ", ".join("%s is %s" % (item["id"], state(item)) for item in r["sessions"])
+        return ", ".join("%s is %s" % (item["id"], _ping.state(item)) for item in r["sessions"])
 
     m.run(poll, satisfied, describe)
 

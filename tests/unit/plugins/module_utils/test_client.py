@@ -386,8 +386,11 @@ def test_one_429_pauses_every_worker_of_a_batch_until_the_window_is_clear(emu):
     emu.config(ngrok_rate_limit={"requests": 4, "window": 1.5})
     client = Client(ShortWindowNgrok(), emu.url, harness.NGROK_KEY, retries=3, concurrency=8)
     ids = ["ts_x%d" % n for n in range(8)]
-    results = client.fetch_each(ids, lambda sid: client.get("get", client.url("tunnel_sessions", sid),
-                                                              not_found_ok=True))
+
+    def fetch(sid):
+        return client.get("get", client.url("tunnel_sessions", sid), not_found_ok=True)
+
+    results = client.fetch_each(ids, fetch)
     assert results == {sid: None for sid in ids}
     # 4 answered at once; the others were refused, held back together for one window, then answered
     assert 4 <= client.rate_limited < 8 and client.requests_sent == 8 + client.rate_limited

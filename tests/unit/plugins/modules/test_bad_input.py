@@ -88,11 +88,11 @@ def test_a_key_with_a_trailing_newline_still_works(emu, module):
     assert result["found"] is True
 
 
+NOT_A_CERTIFICATE = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
 CA_PATHS = {
     "missing": (lambda tmp: tmp / "nowhere.pem", "it does not exist"),
     "empty file": (lambda tmp: _write(tmp / "empty.pem", ""), "holds no PEM certificate"),
-    "not a certificate": (lambda tmp: _write(tmp / "key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n"
-                                                                "-----END PRIVATE KEY-----\n"), "holds no PEM certificate"),
+    "not a certificate": (lambda tmp: _write(tmp / "key.pem", NOT_A_CERTIFICATE), "holds no PEM certificate"),
     "empty directory": (lambda tmp: _mkdir(tmp / "certs"), "the directory holds no certificates"),
 }
 

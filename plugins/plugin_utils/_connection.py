@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this plugin util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""The connection options of a controller plugin, read through ``get_option`` and checked like a module's."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleError
+
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
+    check_connection,
+    check_ids,
+    client_from_options,
+)
+
+
+class PluginFailure(AnsibleError):
+    """One clean failure of a plugin: what was asked, why, what to do; never the key."""
+
+
+def client_for(plugin, provider, error=PluginFailure):
+    """The one ``Client`` built from ``plugin``'s options, or ``error`` (an AnsibleError) naming the option."""
+    if REQUESTS_IMPORT_ERROR is not None:
+        raise error("%s: the Python library 'requests' is not installed on the controller; install it "
+                    "(pip install requests) in the Python that runs Ansible." % plugin.ansible_name)
+    try:
+        return client_from_options(provider, check_connection(provider, plugin.get_option))
+    except ApiError as exc:
+        raise error("%s: %s" % (plugin.ansible_name, exc.msg)) from None
+
+
+def checked_terms(plugin, terms, error=PluginFailure):
+    """The lookup's terms as session ids, or ``error`` naming the term that is not one."""
+    ids = [term if isinstance(term, str) else str(term) for term in terms]
+    try:
+        check_ids("_terms", ids)
+    except ApiError as exc:
+        raise error("%s: %s" % (plugin.ansible_name, exc.msg.replace("Option _terms, entry", "Term"))) from None
+    return ids
+
+
+def call(plugin, client, work, error=PluginFailure):
+    """``work()``, with an API failure turned into ``error`` and anything unexpected reported plainly."""
+    try:
+        return work()
+    except ApiError as exc:
+        raise error("%s: %s" % (plugin.ansible_name, exc.msg)) from None
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        raise error(client.redact("%s: unexpected error (%s: %s); please report this as a bug of tunnels.sessions."
+                                  % (plugin.ansible_name, type(exc).__name__, exc))) from None
