@@ -21,6 +21,19 @@ attributes:
     details: Nothing is ever changed.
 """
 
+    ACTIONS = r"""
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: In check mode the module reads the session and sends no command; RV(ignore:changed) is what a real run
+      would report.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in diff mode) when in diff mode.
+    support: full
+    details: The session id before and after the command.
+"""
+
     NGROK = r"""
 attributes:
   action_group:

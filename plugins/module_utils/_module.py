@@ -25,12 +25,12 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
 )
 
 
-def argument_spec(provider, wait_for=None, **module_options):
+def argument_spec(provider, wait_for=None, with_ids=True, **module_options):
     """The shared connection, id and wait options, merged with the module's own."""
     spec = connection_spec(provider)
+    if with_ids:
+        spec.update(id=dict(type="str"), ids=dict(type="list", elements="str"))
     spec.update(
-        id=dict(type="str"),
-        ids=dict(type="list", elements="str"),
         wait_timeout=dict(type="int", default=300),
         wait_sleep=dict(type="int", default=5),
     )
@@ -118,9 +118,10 @@ class ProviderModule:
 class SessionInfoModule(ProviderModule):
     """An info module: read, optionally poll until a wanted state, never change anything."""
 
-    def __init__(self, provider, wait_for, required_one_of=None, **module_options):
-        super().__init__(provider, argument_spec(provider, wait_for, **module_options),
-                         mutually_exclusive=[("id", "ids")], required_one_of=required_one_of)
+    def __init__(self, provider, wait_for, required_one_of=None, mutually_exclusive=(("id", "ids"),),
+                 with_ids=True, **module_options):
+        super().__init__(provider, argument_spec(provider, wait_for, with_ids=with_ids, **module_options),
+                         mutually_exclusive=list(mutually_exclusive), required_one_of=required_one_of)
         wanted = self.params["wait_for"]
         self.wait_for = [wanted] if isinstance(wanted, str) else list(wanted or [])
 

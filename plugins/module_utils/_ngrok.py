@@ -13,6 +13,8 @@ Every function takes a ``Client`` for ngrok and returns plain data; failures are
 
 from __future__ import annotations
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import ApiError
+
 PAGE_SIZE = 100  # the most ngrok answers per page
 
 
@@ -84,3 +86,47 @@ def endpoints_by_session(client):
 def tunnels_by_session(client):
     """``{session id: [tunnel, ...]}`` from one walk of ``GET /tunnels`` (deprecated upstream)."""
     return _by_session(client, "Listing ngrok tunnels", "tunnels", "tunnels")
+
+
+ACTIONS = {"restarted": "restart", "stopped": "stop", "updated": "update"}
+# What a user can do about each refusal ngrok documents for session operations.
+ACTION_HINTS = {
+    "ERR_NGROK_1700": "legacy ngrok accounts may not use session operations: move the account to a current plan, "
+                      "or restart the agent on its host",
+    "ERR_NGROK_1701": "legacy ngrok accounts may not use session operations: move the account to a current plan, "
+                      "or stop the agent on its host",
+    "ERR_NGROK_1702": "legacy ngrok accounts may not use session operations: move the account to a current plan, "
+                      "or update the agent on its host",
+}
+
+
+def cel_string(value):
+    """``value`` as a CEL string literal."""
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def session_action(client, session_id, action):
+    """POST ``restart``, ``stop`` or ``update`` for one session: JSON body ``{"id": ...}``, answered 204."""
+    what = "Asking ngrok agent session %s to %s" % (session_id, action)
+    try:
+        client.request(what, client.url("tunnel_sessions", session_id, action), method="POST",
+                       payload={"id": session_id}, empty_ok=True)
+    except ApiError as exc:
+        code = (exc.error or {}).get("code")
+        if code in ACTION_HINTS:
+            exc.msg = exc.msg.rstrip(".") + "; " + ACTION_HINTS[code] + "."
+        raise
+
+
+def sessions_with_metadata(client, metadata):
+    """Online sessions whose metadata is exactly ``metadata``: a CEL filter narrows the walk, local matching decides.
+
+    A server that refuses the filter (HTTP 400) is walked whole instead.
+    """
+    try:
+        sessions = list_sessions(client, "obj.metadata == %s" % cel_string(metadata))
+    except ApiError as exc:
+        if exc.http_status != 400:
+            raise
+        sessions = list_sessions(client)
+    return [s for s in sessions if s.get("metadata") == metadata]

@@ -13,6 +13,8 @@ Every function takes a ``Client`` for Ping Network and returns plain data; failu
 
 from __future__ import annotations
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import ApiError
+
 FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
 ZONE_FIELDS = ("name", "code", "has_active_nodes")
 
@@ -41,3 +43,37 @@ def sessions_by_ids(client, ids):
 def state(item):
     """``created``, ``connected``, ``disconnected`` (or any status the API answers), or ``absent``."""
     return item["status"] if item["found"] else "absent"
+
+
+def list_zones(client):
+    """Every zone, in the API's order, each with at least ``name``, ``code`` and ``has_active_nodes``."""
+    body = client.get("Listing Ping Network zones", client.url("zones"))
+    zones = body.get("zones")
+    if not isinstance(zones, list) or not all(isinstance(zone, dict) for zone in zones):
+        raise ApiError("Listing Ping Network zones failed: the answer's 'zones' is not a list of objects; api_url "
+                       "(%s) is probably not the Ping Network API." % client.api_url)
+    return [dict({field: None for field in ZONE_FIELDS}, **zone) for zone in zones]
+
+
+def zone_active(zone):
+    return zone.get("found", True) and zone.get("has_active_nodes") is True
+
+
+def set_paused(client, session_id, paused):
+    """Pause or resume one reusable session: ``{id, paused, changed, msg}``.
+
+    The documented HTTP 400 (not reusable, already paused / not paused) changes nothing and is reported in
+    ``msg``; any other error is an ApiError.
+    """
+    verb = "pause" if paused else "resume"
+
+    def refused(error):
+        return {"refused": error["message"] or error["code"]}
+
+    body = client.request("%s Ping Network session %s" % ("Pausing" if paused else "Resuming", session_id),
+                          client.url("sessions", session_id, verb), method="PATCH",
+                          expected={400: refused})
+    if "refused" in body:
+        return {"id": session_id, "paused": None, "changed": False, "msg": body["refused"]}
+    return {"id": session_id, "paused": bool(body.get("paused", paused)), "changed": True,
+            "msg": "session %s %s" % (session_id, "paused" if paused else "resumed")}

@@ -24,15 +24,19 @@ class PluginFailure(AnsibleError):
     """One clean failure of a plugin: what was asked, why, what to do; never the key."""
 
 
+def name_of(plugin):
+    return getattr(plugin, "ansible_name", None) or getattr(plugin, "NAME", None) or type(plugin).__module__
+
+
 def client_for(plugin, provider, error=PluginFailure):
     """The one ``Client`` built from ``plugin``'s options, or ``error`` (an AnsibleError) naming the option."""
     if REQUESTS_IMPORT_ERROR is not None:
         raise error("%s: the Python library 'requests' is not installed on the controller; install it "
-                    "(pip install requests) in the Python that runs Ansible." % plugin.ansible_name)
+                    "(pip install requests) in the Python that runs Ansible." % name_of(plugin))
     try:
         return client_from_options(provider, check_connection(provider, plugin.get_option))
     except ApiError as exc:
-        raise error("%s: %s" % (plugin.ansible_name, exc.msg)) from None
+        raise error("%s: %s" % (name_of(plugin), exc.msg)) from None
 
 
 def checked_terms(plugin, terms, error=PluginFailure):
@@ -41,7 +45,7 @@ def checked_terms(plugin, terms, error=PluginFailure):
     try:
         check_ids("_terms", ids)
     except ApiError as exc:
-        raise error("%s: %s" % (plugin.ansible_name, exc.msg.replace("Option _terms, entry", "Term"))) from None
+        raise error("%s: %s" % (name_of(plugin), exc.msg.replace("Option _terms, entry", "Term"))) from None
     return ids
 
 
@@ -50,7 +54,7 @@ def call(plugin, client, work, error=PluginFailure):
     try:
         return work()
     except ApiError as exc:
-        raise error("%s: %s" % (plugin.ansible_name, exc.msg)) from None
+        raise error("%s: %s" % (name_of(plugin), exc.msg)) from None
     except Exception as exc:  # pylint: disable=broad-exception-caught
         raise error(client.redact("%s: unexpected error (%s: %s); please report this as a bug of tunnels.sessions."
-                                  % (plugin.ansible_name, type(exc).__name__, exc))) from None
+                                  % (name_of(plugin), type(exc).__name__, exc))) from None

@@ -10,7 +10,11 @@ Standard library only. One loopback port serves:
   deprecated: a ``filter`` is refused). Needs ``Authorization: Bearer <key>`` and ``Ngrok-Version: 2``,
   answers ngrok's error format. Rate limited per key (120 requests per rolling 60 s by default): over it,
   HTTP 429 ``ERR_NGROK_226`` without ``Retry-After``.
-* Ping Network at ``/customer/v2``: ``GET /sessions/{id}/status``. Needs ``Authorization: <key>`` (or
+* ngrok actions: ``POST /tunnel_sessions/{id}/restart|stop|update`` with a JSON body ``{"id": ...}``,
+  answered 204; a restarted agent reconnects after ``ngrok_restart_delay`` under a new id with the same
+  metadata, a stopped one goes away; Windows agents refuse restart, legacy accounts every operation.
+* Ping Network at ``/customer/v2``: ``GET /zones``, ``PATCH /sessions/{id}/pause|resume`` (reusable
+  sessions only), ``GET /sessions/{id}/status``. Needs ``Authorization: <key>`` (or
   ``Bearer <key>``, see ``ping_auth``), answers Ping Network's error format. With ``ping_rate_limit`` set,
   every answer carries ``X-RateLimit-Limit/Remaining/Reset`` and an answer over the limit is HTTP 429.
 * An admin API at ``/_emulator/`` (no auth) to change state and inject faults while it runs:
@@ -19,7 +23,9 @@ Standard library only. One loopback port serves:
   - ``PUT|DELETE /_emulator/ngrok/sessions/{id}`` (body: session fields; ``"after": s`` delays it)
   - ``POST /_emulator/ngrok/sessions`` ``{"count": n, "prefix": "ts_bench_"}`` adds n sessions
   - ``POST /_emulator/ngrok/tunnels`` (body: tunnel fields, ``tunnel_session_id``)
-  - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields; ``"after": s`` delays it)
+  - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields, ``reusable``, ``paused``; ``"after": s``
+    delays it); ``GET /_emulator/ping/sessions/{id}/state`` its hidden ``reusable`` / ``paused``
+  - ``PUT|DELETE /_emulator/ping/zones/{code}`` (body: ``name``, ``has_active_nodes``; ``"after": s`` delays it)
   - ``POST /_emulator/faults`` one rule or a list; ``DELETE /_emulator/faults`` clears them. A rule:
     ``{"match": "<substring of the path>", "times": 1, "status": 503, "headers": {}, "json": ...,
     "body": "<text>", "body_b64": "<bytes>", "pad": <bytes of filler>, "delay": <s>,
@@ -30,7 +36,8 @@ Standard library only. One loopback port serves:
     endpoint); adding a tunnel also adds its agent endpoint, as an agent does.
   - ``GET|PUT /_emulator/config``: ``ngrok_rate_limit`` ``{"requests": 120, "window": 60}`` or null,
     ``ping_rate_limit`` (same shape, null by default: Ping publishes no numbers), ``ping_auth``
-    ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer).
+    ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer),
+    ``ngrok_restart_delay`` (seconds, default 1), ``ngrok_legacy_account`` (false).
     ``reset`` restores the defaults and clears the rate-limit windows.
   - ``GET /_emulator/requests`` what was asked (method, path, headers, body) and the most requests it ever
     served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.
@@ -67,6 +74,10 @@ DEFAULT_CONFIG = {
     "ping_rate_limit": None,
     "ping_auth": "raw",
     "latency": 0.0,
+    # A restarted agent reconnects under a new session id after this many seconds; a stopped one goes away.
+    "ngrok_restart_delay": 1.0,
+    # Legacy accounts may not use session operations (ERR_NGROK_1700).
+    "ngrok_legacy_account": False,
 }
 
 DEMO_NGROK = [
@@ -87,12 +98,22 @@ DEMO_ENDPOINTS = [
     {"id": "ep_demo_cloud", "type": "cloud", "url": "https://api.example.test", "proto": "https",
      "tunnel_session_id": None, "upstream_url": None},
 ]
+DEMO_ZONES = [
+    {"name": "Germany", "code": "DE", "has_active_nodes": True},
+    {"name": "United States", "code": "US", "has_active_nodes": True},
+    {"name": "Japan", "code": "JP", "has_active_nodes": False},
+]
 DEMO_PING = {
     "ps_demo_edge01": {"client_id": "cl_demo", "status": "connected", "duration": 3600,
                        "uploaded_bytes": 1048576, "downloaded_bytes": 8388608},
     "ps_demo_edge02": {"client_id": "cl_demo", "status": "disconnected", "duration": 120,
                        "uploaded_bytes": 2048, "downloaded_bytes": 4096},
+    "ps_demo_reusable": {"client_id": "cl_demo", "status": "connected", "duration": 60,
+                         "uploaded_bytes": 10, "downloaded_bytes": 20, "_reusable": True, "_paused": False},
 }
+# Which refusal each session operation gets on a legacy account. ERR_NGROK_1700 is documented ("legacy account
+# is not authorized to use session operations"); how 1701 and 1702 split the rest is our assumption.
+LEGACY_CODES = {"restart": "ERR_NGROK_1700", "stop": "ERR_NGROK_1701", "update": "ERR_NGROK_1702"}
 
 _CEL = re.compile(r'^\s*obj\.([\w.]+)\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$')
 
@@ -143,10 +164,12 @@ class State:
         self.reset(seed)
 
     def reset(self, seed):
+        self.generation = getattr(self, "generation", 0) + 1  # delayed changes of an earlier state are dropped
         self.ngrok = {}  # id -> session; insertion order is creation order
         self.tunnels = {}
         self.endpoints = {}
         self.ping = {}
+        self.zones = {}
         self.faults = []
         self.log = []
         self.config = copy.deepcopy(DEFAULT_CONFIG)
@@ -160,6 +183,8 @@ class State:
                 self.add_endpoint(dict(e))
             for sid, body in DEMO_PING.items():
                 self.ping[sid] = dict(body)
+            for zone in DEMO_ZONES:
+                self.zones[zone["code"]] = dict(zone)
 
     def put_ngrok(self, sid, fields):
         session = self.ngrok.get(sid, {"agent_version": "3.18.4", "region": "us", "os": "linux",
@@ -176,6 +201,21 @@ class State:
         for table in (self.tunnels, self.endpoints):
             for key in [k for k, v in table.items() if (v.get("tunnel_session") or {}).get("id") == sid]:
                 del table[key]
+
+    def restart_ngrok(self, sid):
+        """The agent reconnects: a new session id, the same metadata, its tunnels and endpoints moved over."""
+        old = self.ngrok.pop(sid, None)
+        if old is None:
+            return
+        self.counter += 1
+        new_id = "%s_r%d" % (sid.split("_r")[0], self.counter)
+        fields = dict(old, started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        fields.pop("id", None)
+        self.put_ngrok(new_id, fields)
+        for table in (self.tunnels, self.endpoints):
+            for item in table.values():
+                if (item.get("tunnel_session") or {}).get("id") == sid:
+                    item["tunnel_session"] = {"id": new_id, "uri": ""}
 
     def add_tunnel(self, fields):
         self.counter += 1
@@ -308,6 +348,7 @@ class Handler(BaseHTTPRequestHandler):
         self.route()
 
     def route(self):
+        self.__dict__.pop("_body", None)  # one handler serves every request of a keep-alive connection
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         try:
@@ -438,9 +479,12 @@ class Handler(BaseHTTPRequestHandler):
                                     "Supported versions: 2." % version)
         if role == "forbidden":
             return self.ngrok_error(403, "ERR_NGROK_206", "Your account is not authorized to use this API.")
+        seg = self.segments(path)
+        if self.command == "POST" and len(seg) == 3 and seg[0] == "tunnel_sessions" \
+                and seg[2] in ("restart", "stop", "update"):
+            return self.ngrok_action(seg[1], seg[2])
         if self.command != "GET":
             return self.ngrok_error(405, "ERR_NGROK_205", "Method not allowed.")
-        seg = self.segments(path)
         if seg == ["tunnel_sessions"]:
             return self.ngrok_list("tunnel_sessions", query)
         if seg == ["tunnels"]:
@@ -458,6 +502,41 @@ class Handler(BaseHTTPRequestHandler):
                 return self.ngrok_error(404, "ERR_NGROK_404", "Resource not found")
             return self.send(200, session)
         return self.ngrok_error(404, "ERR_NGROK_404", "Resource not found")
+
+    def ngrok_action(self, sid, action):
+        """POST /tunnel_sessions/{id}/restart|stop|update: a JSON body {"id": ...}, answered 204."""
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip()
+        try:
+            body = json.loads(self.read_body().decode() or "null")
+        except ValueError:
+            body = None
+        if ctype != "application/json" or not isinstance(body, dict):
+            return self.ngrok_error(400, "ERR_NGROK_215", "The request body must be a JSON object sent with "
+                                    "Content-Type: application/json.")
+        state = self.state
+        with state.lock:
+            session = state.ngrok.get(sid)
+            legacy = state.config.get("ngrok_legacy_account")
+            delay = float(state.config.get("ngrok_restart_delay") or 0)
+        if legacy:
+            return self.ngrok_error(403, LEGACY_CODES[action], "Your legacy account is not authorized to use "
+                                    "session operations.")
+        if session is None:
+            return self.ngrok_error(404, "ERR_NGROK_404", "Resource not found")
+        if action == "restart" and session.get("os") == "windows":
+            return self.ngrok_error(400, "ERR_NGROK_1703", "The agent cannot restart itself: restart is not "
+                                    "supported on Windows.")
+        if action == "update" and not session.get("update_available", True):
+            return self.ngrok_error(400, "ERR_NGROK_1704", "The agent is already running the latest version.")
+        if action in ("restart", "update"):
+            # An update ends with the agent restarting into the new version, at least 10 s later upstream.
+            self.later({"after": delay * (3 if action == "update" else 1)}, lambda: state.restart_ngrok(sid))
+            if action == "update":
+                with state.lock:
+                    session["update_available"] = False
+        else:
+            self.later({"after": delay / 4}, lambda: state.drop_ngrok(sid))
+        return self.send(204, raw=b"")
 
     def ngrok_list(self, kind, query):
         limit_text = query.get("limit", ["100"])[0] or "100"
@@ -516,6 +595,12 @@ class Handler(BaseHTTPRequestHandler):
         if role == "forbidden":
             return self.ping_error(403, "FORBIDDEN", "This API key may not read sessions")
         seg = self.segments(path)
+        if seg == ["zones"] and self.command == "GET":
+            with self.state.lock:
+                zones = [dict(z) for z in self.state.zones.values()]
+            return self.send(200, {"zones": zones})
+        if self.command == "PATCH" and len(seg) == 3 and seg[0] == "sessions" and seg[2] in ("pause", "resume"):
+            return self.ping_pause(seg[1], seg[2] == "pause")
         if self.command != "GET" or len(seg) != 3 or seg[0] != "sessions" or seg[2] != "status":
             return self.ping_error(404, "NOT_FOUND", "Route not found")
         if not seg[1].strip():
@@ -524,7 +609,20 @@ class Handler(BaseHTTPRequestHandler):
             body = self.state.ping.get(seg[1])
         if body is None:
             return self.ping_error(404, "SESSION_NOT_FOUND", "Session not found")
-        return self.send(200, body)
+        # The status never shows whether a session is paused or reusable.
+        return self.send(200, {k: v for k, v in body.items() if not k.startswith("_")})
+
+    def ping_pause(self, sid, pause):
+        """PATCH /sessions/{id}/pause|resume: 200 {session_id, paused}; 400 for the documented refusals."""
+        with self.state.lock:
+            body = self.state.ping.get(sid)
+            if body is None:
+                return self.ping_error(404, "SESSION_NOT_FOUND", "Session not found")
+            if not body.get("_reusable") or bool(body.get("_paused")) == pause:
+                return self.ping_error(400, "invalid_input", "Session is not reusable or already paused" if pause
+                                       else "Session is not paused or not reusable")
+            body["_paused"] = pause
+        return self.send(200, {"session_id": sid, "paused": pause})
 
     # ----- admin -----
 
@@ -535,9 +633,12 @@ class Handler(BaseHTTPRequestHandler):
                 action()
             return
 
+        generation = self.state.generation
+
         def run():
             with self.state.lock:
-                action()
+                if self.state.generation == generation:
+                    action()
         timer = threading.Timer(delay, run)
         timer.daemon = True
         timer.start()
@@ -602,14 +703,32 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 tunnel = state.add_tunnel(body)
             return self.send(200, tunnel)
+        if len(seg) == 3 and seg[:2] == ["ping", "zones"]:
+            code = seg[2]
+            if self.command == "PUT":
+                def put_zone():
+                    state.zones[code] = dict(state.zones.get(code, {"name": code, "code": code,
+                                                                    "has_active_nodes": False}), **body)
+                self.later(body, put_zone)
+            elif self.command == "DELETE":
+                self.later(body, lambda: state.zones.pop(code, None))
+            return self.send(200, {"ok": True})
+        if len(seg) == 4 and seg[:2] == ["ping", "sessions"] and seg[3] == "state" and self.command == "GET":
+            with state.lock:
+                body = state.ping.get(seg[2])
+            return self.send(200 if body else 404, {"reusable": bool(body.get("_reusable")),
+                                                    "paused": bool(body.get("_paused"))} if body else {})
         if len(seg) == 3 and seg[:2] == ["ping", "sessions"]:
             sid = seg[2]
             if self.command == "PUT":
                 fresh = {"client_id": "cl_emulator", "status": "created", "duration": 0, "uploaded_bytes": 0,
                          "downloaded_bytes": 0}
 
+                # "reusable" and "paused" are kept apart: the status answer never shows them.
+                hidden = {"_" + k: bool(body.pop(k)) for k in ("reusable", "paused") if k in body}
+
                 def put():
-                    state.ping[sid] = dict(state.ping.get(sid, fresh), **body)
+                    state.ping[sid] = dict(state.ping.get(sid, fresh), **body, **hidden)
                 self.later(body, put)
             elif self.command == "DELETE":
                 self.later(body, lambda: state.ping.pop(sid, None))

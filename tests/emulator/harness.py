@@ -97,6 +97,17 @@ class Emulator:
     def requests(self):
         return self.admin("GET", "/requests")["requests"]
 
+    def sent(self, method):
+        """The requests of one method (POST, PATCH ...) the emulator received: what a test asserts was sent."""
+        return [q for q in self.requests() if q["method"] == method]
+
+    def ping_state(self, sid):
+        """Whether a Ping session is reusable and paused (hidden from its status, as upstream)."""
+        return self.admin("GET", "/ping/sessions/%s/state" % quote(sid, safe=""))
+
+    def put_zone(self, code, **fields):
+        return self.admin("PUT", "/ping/zones/" + quote(code, safe=""), fields)
+
     def max_in_flight(self):
         return self.admin("GET", "/requests")["max_in_flight"]
 
@@ -171,6 +182,17 @@ TARGETS = {
                                         "NGROK_API_URL", "ts_demo_web01", "/tunnel_sessions/{}"),
     "ping_session_info": Target("ping_session_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY",
                                 "PING_NETWORK_API_URL", "ps_demo_edge01", "/sessions/{}/status"),
+}
+
+
+# The modules that act, and the zone module: run the same way, asked differently.
+MORE = {
+    "ngrok_tunnel_session": Target("ngrok_tunnel_session", "url", NGROK_KEY, "NGROK_API_KEY", "NGROK_API_URL",
+                                   "ts_demo_web01", "/tunnel_sessions/{}"),
+    "ping_session": Target("ping_session", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
+                           "ps_demo_reusable", "/sessions/{}/pause"),
+    "ping_zone_info": Target("ping_zone_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
+                             "DE", "/zones"),
 }
 
 

@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: ngrok
+short_description: One host per online ngrok agent, reachable through its tunnel
+version_added: 0.2.0
+description:
+  - Builds an inventory from the ngrok API, one host per online agent tunnel session (every page of the listing,
+    optionally narrowed by a CEL O(filter)).
+  - Each host gets C(ngrok_session) (the session as the API returns it) and C(ngrok_endpoints) (its agent endpoints).
+  - When one of the agent's TCP endpoints forwards to port O(ssh_upstream_port), the host also gets C(ansible_host)
+    and C(ansible_port) from that endpoint's C(tcp://HOST:PORT), so Ansible reaches the machine behind NAT through
+    its tunnel. An endpoint whose C(upstream_url) names no port matches nothing.
+  - Two requests per 100 agents (sessions and endpoints), so 1,000 agents cost about 20 of ngrok's 120 requests
+    a minute; enable the inventory cache to spend none on repeated runs.
+  - Everything that comes from the API is marked unsafe, so a session's metadata is never templated.
+  - The configuration file name must end in C(ngrok.yml) or C(ngrok.yaml).
+author:
+  - tunnels.sessions maintainers (@tunnels-sessions)
+requirements:
+  - requests (on the controller)
+extends_documentation_fragment:
+  - tunnels.sessions.connection
+  - tunnels.sessions.connection.plugins_ngrok
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: Marks the file as this plugin's configuration.
+    type: str
+    required: true
+    choices: [tunnels.sessions.ngrok]
+  filter:
+    description:
+      - A CEL expression sent to the API as the C(filter) of the session listing, for example V(obj.region == "eu").
+    type: str
+  hostname:
+    description:
+      - A Jinja2 expression over the host's variables (C(ngrok_session), C(ngrok_endpoints)) that names the host,
+        for example V(ngrok_session.metadata).
+      - Unset, or when it renders empty, the host is named after its session id. A name already taken by another
+        agent falls back to the session id, with a warning.
+    type: str
+  ssh_upstream_port:
+    description:
+      - The local port an agent's TCP endpoint must forward to for the host to be reached through it.
+    type: int
+    default: 22
+"""
+
+EXAMPLES = r"""
+# edge.ngrok.yml: every online agent in the EU, named after its metadata, grouped by region and OS.
+plugin: tunnels.sessions.ngrok
+filter: obj.region == "eu"
+hostname: ngrok_session.metadata
+keyed_groups:
+  - key: ngrok_session.region
+    prefix: region
+  - key: ngrok_session.os
+    prefix: os
+compose:
+  ansible_user: "'deploy'"
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/tunnels-sessions
+cache_timeout: 60
+
+# Then, with NGROK_API_KEY set:
+#   ansible-inventory -i edge.ngrok.yml --graph
+#   ansible -i edge.ngrok.yml region_eu -m ansible.builtin.setup
+"""
+
+from urllib.parse import urlsplit
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._connection import call, client_for
+
+
+def upstream_port(url):
+    """The port an endpoint forwards to, or None when its ``upstream_url`` names none."""
+    if not isinstance(url, str) or not url:
+        return None
+    try:
+        return urlsplit(url if "://" in url else "tcp://" + url).port
+    except ValueError:
+        return None
+
+
+def ssh_address(endpoints, port):
+    """``(host, port)`` of the first TCP endpoint forwarding to ``port``, else None."""
+    for endpoint in endpoints:
+        url = endpoint.get("url") or endpoint.get("public_url")
+        if not isinstance(url, str) or not url.startswith("tcp://"):
+            continue
+        if upstream_port(endpoint.get("upstream_url")) != port:
+            continue
+        try:
+            parts = urlsplit(url)
+            if parts.hostname and parts.port:
+                return parts.hostname, parts.port
+        except ValueError:
+            continue
+    return None
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = "tunnels.sessions.ngrok"
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith(("ngrok.yml", "ngrok.yaml"))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        key = self.get_cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        update_cache = self.get_option("cache") and not cache
+        data = None
+        if use_cache:
+            try:
+                data = self._cache[key]
+            except KeyError:
+                update_cache = True
+        if data is None:
+            data = self._fetch()
+        if update_cache:
+            self._cache[key] = data
+        self._populate(data)
+
+    def _fetch(self):
+        """The online sessions and their agent endpoints: one walk of each listing."""
+        client = client_for(self, NGROK, error=AnsibleParserError)
+
+        def work():
+            sessions = _ngrok.list_sessions(client, self.get_option("filter"))
+            endpoints = _ngrok.endpoints_by_session(client) if sessions else {}
+            return {"sessions": sessions, "endpoints": {s["id"]: endpoints.get(s.get("id"), []) for s in sessions
+                                                        if isinstance(s.get("id"), str)}}
+        return call(self, client, work, error=AnsibleParserError)
+
+    def _populate(self, data):
+        strict = self.get_option("strict")
+        port = self.get_option("ssh_upstream_port")
+        taken = set()
+        for session in data["sessions"]:
+            sid = session.get("id")
+            if not isinstance(sid, str) or not sid:
+                continue
+            endpoints = data["endpoints"].get(sid, [])
+            host_vars = {"ngrok_session": wrap_var(session), "ngrok_endpoints": wrap_var(endpoints)}
+            address = ssh_address(endpoints, port)
+            if address:
+                host_vars["ansible_host"] = wrap_var(address[0])
+                host_vars["ansible_port"] = address[1]
+            name = self._host_name(sid, host_vars, strict, taken)
+            taken.add(name)
+            self.inventory.add_host(name)
+            for var, value in host_vars.items():
+                self.inventory.set_variable(name, var, value)
+            self._set_composite_vars(self.get_option("compose"), host_vars, name, strict=strict)
+            self._add_host_to_composed_groups(self.get_option("groups"), host_vars, name, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), host_vars, name, strict=strict)
+
+    def _host_name(self, sid, host_vars, strict, taken):
+        expression = self.get_option("hostname")
+        if not expression:
+            return sid
+        try:
+            name = self._compose(expression, host_vars)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            if strict:
+                raise AnsibleParserError("%s: the hostname expression %r failed for session %s: %s"
+                                         % (self.NAME, expression, sid, exc)) from None
+            name = None
+        name = str(name).strip() if name not in (None, "") else ""
+        if not name:
+            return sid
+        if name in taken:
+            self.display.warning("%s: hostname %r of session %s is already taken by another agent; naming this "
+                                 "host %s instead." % (self.NAME, name, sid, sid))
+            return sid
+        return name
