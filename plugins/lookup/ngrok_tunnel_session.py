@@ -10,8 +10,9 @@ name: ngrok_tunnel_session
 short_description: Look up ngrok agent tunnel sessions by id, for inline checks
 version_added: 0.2.0
 description:
-  - Returns one item per term, exactly the items of M(tunnels.sessions.ngrok_tunnel_session_info) with O(tunnels.sessions.ngrok_tunnel_session_info#module:ids):
-    the session with RV(_list[].found=true), or just RV(_list[].id) and RV(_list[].found=false) when it is not online.
+  - Returns one item per term, exactly the items of M(tunnels.sessions.ngrok_tunnel_session_info) with
+    O(tunnels.sessions.ngrok_tunnel_session_info#module:ids), that is the session with RV(_list[].found=true), or just
+    RV(_list[].id) and RV(_list[].found=false) when it is not online.
   - Runs on the controller, without starting a module, so a C(when:) check per host stays cheap.
   - Many ids cost about one request per 100 online sessions of the account, not one per id (see the module).
 author:

@@ -10,8 +10,9 @@ name: ping_session
 short_description: Look up Ping Network VPN sessions by id, for inline checks
 version_added: 0.2.0
 description:
-  - Returns one item per term, exactly the items of M(tunnels.sessions.ping_session_info) with O(tunnels.sessions.ping_session_info#module:ids):
-    C(id), C(found), C(client_id), C(status), C(connected), C(duration), C(uploaded_bytes), C(downloaded_bytes).
+  - Returns one item per term, exactly the items of M(tunnels.sessions.ping_session_info) with
+    O(tunnels.sessions.ping_session_info#module:ids), that is C(id), C(found), C(client_id), C(status), C(connected),
+    C(duration), C(uploaded_bytes) and C(downloaded_bytes).
   - Runs on the controller, without starting a module; several ids are fetched concurrently.
 author:
   - tunnels.sessions maintainers (@tunnels-sessions)

@@ -40,7 +40,7 @@ options:
   wait_for:
     description:
       - V(active) polls, at most O(wait_timeout) seconds every O(wait_sleep) seconds, until every asked zone is
-        known and has active nodes (with neither O(code) nor O(codes): until every zone does).
+        known and has active nodes; with neither O(code) nor O(codes), until every zone does.
       - When the time runs out the task fails, says what it saw last, and still returns the last result.
       - Unset, the module looks once and does not wait.
     type: str

@@ -42,10 +42,12 @@ def client_for(plugin, provider, error=PluginFailure):
 def checked_terms(plugin, terms, error=PluginFailure):
     """The lookup's terms as session ids, or ``error`` naming the term that is not one."""
     ids = [term if isinstance(term, str) else str(term) for term in terms]
-    try:
-        check_ids("_terms", ids)
-    except ApiError as exc:
-        raise error("%s: %s" % (name_of(plugin), exc.msg.replace("Option _terms, entry", "Term"))) from None
+    for index, value in enumerate(ids):
+        try:
+            check_ids("_terms", [value], single=True)
+        except ApiError as exc:
+            reason = exc.msg.split(" is not a session id: ", 1)[-1]
+            raise error("%s: term %d (%r) is not a session id: %s" % (name_of(plugin), index, value, reason)) from None
     return ids
 
 

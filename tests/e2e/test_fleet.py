@@ -1,0 +1,291 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The controller plugins as a user runs them: the ngrok inventory (ansible-inventory, and ansible over a real
+sshd reached through the inventory's tunnel addresses) and the lookups in playbooks."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import harness  # pylint: disable=import-error
+import pytest
+from conftest import BIN  # pylint: disable=import-error
+
+NK, PK = harness.NGROK_KEY, harness.PING_KEY
+
+
+def ngrok_env(emu, **extra):
+    return dict({"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url}, **extra)
+
+
+def inventory_file(tmp_path, text, name="edge.ngrok.yml"):
+    path = tmp_path / name
+    path.write_text("plugin: tunnels.sessions.ngrok\n" + text)
+    return path
+
+
+def inventory(ansible, path, *args, env=None):
+    proc = ansible.run([str(BIN / "ansible-inventory"), "-i", str(path), *args], env=env)
+    return proc
+
+
+def plain(value):
+    """``ansible-inventory --list`` output without the unsafe markers ansible-core 2.19 writes into it."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def fleet(emu, count=3):
+    """``count`` agents, each with an SSH tunnel (TCP endpoint forwarding to port 22) and one HTTPS tunnel."""
+    emu.reset("empty")
+    for n in range(count):
+        sid = "ts_agent_%02d" % n
+        emu.put_ngrok(sid, metadata="edge-%02d" % n, region=("eu", "us")[n % 2], os="linux")
+        emu.add_tunnel(sid, proto="tcp", public_url="tcp://%d.tcp.example.test:%d" % (n, 20000 + n),
+                       forwards_to="localhost:22")
+        emu.add_tunnel(sid, proto="https", public_url="https://edge-%02d.example.test" % n,
+                       forwards_to="http://localhost:8080")
+
+
+# ----- inventory -----
+
+def test_one_host_per_agent_with_its_tunnel_address_groups_and_compose(ansible, emu, tmp_path):
+    fleet(emu)
+    emu.put_ngrok("ts_no_ssh", metadata="no-ssh", region="eu")
+    emu.add_tunnel("ts_no_ssh", proto="tcp", public_url="tcp://9.tcp.example.test:29999", forwards_to="localhost:5432")
+    emu.add_endpoint(None, type="cloud", url="https://cloud.example.test")
+    path = inventory_file(tmp_path, "hostname: ngrok_session.metadata\n"
+                          "keyed_groups:\n  - key: ngrok_session.region\n    prefix: region\n"
+                          "groups:\n  reachable: ansible_port is defined\n"
+                          "compose:\n  agent_version: ngrok_session.agent_version\n")
+    proc = inventory(ansible, path, "--list", env=ngrok_env(emu))
+    assert proc.returncode == 0, proc.stderr
+    raw = json.loads(proc.stdout)
+    if "__ansible_unsafe" in proc.stdout:  # ansible-core 2.19 shows the marking: everything from the API has it
+        assert raw["_meta"]["hostvars"]["edge-01"]["ngrok_session"]["metadata"] == {"__ansible_unsafe": "edge-01"}
+    data = plain(raw)
+    hosts = data["_meta"]["hostvars"]
+    assert sorted(hosts) == ["edge-00", "edge-01", "edge-02", "no-ssh"]
+    edge1 = hosts["edge-01"]
+    assert (edge1["ansible_host"], edge1["ansible_port"]) == ("1.tcp.example.test", 20001)
+    assert edge1["ngrok_session"]["id"] == "ts_agent_01" and edge1["agent_version"] == "3.18.4"
+    assert sorted(e["url"] for e in edge1["ngrok_endpoints"]) == ["https://edge-01.example.test",
+                                                                 "tcp://1.tcp.example.test:20001"]
+    assert "ansible_host" not in hosts["no-ssh"]  # its TCP tunnel forwards to 5432, not 22
+    assert sorted(data["region_eu"]["hosts"]) == ["edge-00", "edge-02", "no-ssh"]
+    assert sorted(data["reachable"]["hosts"]) == ["edge-00", "edge-01", "edge-02"]
+    graph = inventory(ansible, path, "--graph", env=ngrok_env(emu))
+    assert "@region_us:" in graph.stdout and "edge-01" in graph.stdout
+    # one walk of each listing, however many agents
+    assert sorted(q["path"].split("?")[0] for q in emu.requests()) == ["/endpoints", "/endpoints",
+                                                                       "/tunnel_sessions", "/tunnel_sessions"]
+
+
+def test_filter_and_ssh_upstream_port(ansible, emu, tmp_path):
+    fleet(emu)
+    path = inventory_file(tmp_path, 'filter: obj.region == "us"\nssh_upstream_port: 8080\n')
+    hosts = plain(json.loads(inventory(ansible, path, "--list", env=ngrok_env(emu)).stdout))["_meta"]["hostvars"]
+    assert list(hosts) == ["ts_agent_01"]
+    assert "ansible_host" not in hosts["ts_agent_01"]  # 8080 is served over https, not a TCP endpoint
+    assert any("filter=obj.region" in q["path"] for q in emu.requests())
+
+
+def test_the_cache_spares_the_api_on_the_second_run(ansible, emu, tmp_path):
+    fleet(emu)
+    path = inventory_file(tmp_path, "cache: true\ncache_plugin: ansible.builtin.jsonfile\n"
+                          "cache_connection: %s\ncache_timeout: 600\n" % (tmp_path / "cache"))
+    first = plain(json.loads(inventory(ansible, path, "--list", env=ngrok_env(emu)).stdout))
+    emu.quiesce()
+    second = plain(json.loads(inventory(ansible, path, "--list", env=ngrok_env(emu)).stdout))
+    assert first["_meta"] == second["_meta"] and len(second["_meta"]["hostvars"]) == 3
+    assert emu.requests() == [], "a cache hit sends nothing"
+    emu.delete_ngrok("ts_agent_00")
+    fresh = plain(json.loads(inventory(ansible, path, "--list", "--flush-cache", env=ngrok_env(emu)).stdout))
+    assert len(fresh["_meta"]["hostvars"]) == 2
+
+
+def test_api_data_is_never_templated(ansible, emu, tmp_path):
+    marker = tmp_path / "templated"
+    emu.reset("empty")
+    emu.put_ngrok("ts_evil", metadata="{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker)
+    path = inventory_file(tmp_path, "")
+    proc = ansible.run([str(BIN / "ansible"), "-i", str(path), "all", "-c", "local", "-m", "ansible.builtin.debug",
+                        "-a", "var=ngrok_session.metadata"], env=ngrok_env(emu))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "lookup('ansible.builtin.pipe'" in proc.stdout
+    assert not marker.exists()
+
+
+def test_a_bad_key_is_one_clear_failure_without_the_key(ansible, emu, tmp_path):
+    path = inventory_file(tmp_path, "")
+    env = ngrok_env(emu, NGROK_API_KEY="wrong-" + NK, ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    proc = inventory(ansible, path, "--list", "-vvvv", env=env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "tunnels.sessions.ngrok: Listing ngrok tunnel sessions failed: ngrok answered HTTP 401" in output
+    assert NK not in output and "Traceback" not in output
+
+
+def test_an_unreachable_api_is_one_clear_failure(ansible, emu, tmp_path):
+    path = inventory_file(tmp_path, "retries: 0\n")
+    env = ngrok_env(emu, NGROK_API_URL="http://127.0.0.1:9", ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    proc = inventory(ansible, path, "--list", env=env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "could not connect" in output and "check api_url" in output
+
+
+def test_files_of_other_names_are_not_claimed(ansible, emu, tmp_path):
+    fleet(emu)
+    path = inventory_file(tmp_path, "", name="edge.yml")
+    proc = inventory(ansible, path, "--list", env=ngrok_env(emu))
+    assert "ts_agent_00" not in proc.stdout
+
+
+def test_the_url_can_come_from_ansible_cfg(ansible, emu, tmp_path):
+    fleet(emu)
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text("[tunnels_sessions]\nngrok_api_url = %s\n" % emu.url)
+    path = inventory_file(tmp_path, "")
+    proc = inventory(ansible, path, "--list", env={"NGROK_API_KEY": NK, "ANSIBLE_CONFIG": str(cfg)})
+    assert len(json.loads(proc.stdout)["_meta"]["hostvars"]) == 3, proc.stderr
+
+
+# ----- through a real sshd, reached at the address the inventory gives -----
+
+@pytest.fixture
+def sshd(tmp_path):
+    """A real OpenSSH server on a loopback port, accepting one key for root; yields (port, private key path)."""
+    binary = shutil.which("sshd") or "/usr/sbin/sshd"
+    assert os.path.exists(binary), "openssh-server is installed by make test (tools/sshd-setup.sh)"
+    folder = tmp_path / "sshd"
+    folder.mkdir()
+    for name in ("host", "client"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)], check=True)
+    (folder / "authorized_keys").write_text((folder / "client.pub").read_text())
+    os.chmod(folder / "client", 0o600)
+    with __import__("socket").socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = folder / "sshd_config"
+    config.write_text("\n".join([
+        "Port %d" % port, "ListenAddress 127.0.0.1", "HostKey %s" % (folder / "host"),
+        "AuthorizedKeysFile %s" % (folder / "authorized_keys"), "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password", "UsePAM no", "StrictModes no",
+        "PidFile %s" % (folder / "sshd.pid"), "Subsystem sftp internal-sftp", ""]))
+    os.makedirs("/run/sshd", exist_ok=True)
+    proc = subprocess.Popen([binary, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE, text=True)
+    try:
+        for dummy in range(100):
+            with __import__("socket").socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield port, folder / "client"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_ansible_reaches_each_agent_through_its_tunnel_over_ssh(ansible, emu, tmp_path, sshd):
+    port, key = sshd
+    emu.reset("empty")
+    emu.put_ngrok("ts_nat_box", metadata="nat-box", region="eu")
+    # the agent's SSH tunnel: its public TCP address is where the test's sshd listens
+    emu.add_tunnel("ts_nat_box", proto="tcp", public_url="tcp://127.0.0.1:%d" % port, forwards_to="localhost:22")
+    path = inventory_file(tmp_path, "hostname: ngrok_session.metadata\n"
+                          "keyed_groups:\n  - key: ngrok_session.region\n    prefix: region\n")
+    env = ngrok_env(emu, ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    proc = ansible.run([str(BIN / "ansible"), "-i", str(path), "region_eu", "-m", "ansible.builtin.ping",
+                        "-u", "root", "--private-key", str(key)], env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "nat-box | SUCCESS" in proc.stdout and '"ping": "pong"' in proc.stdout
+    proc = ansible.run([str(BIN / "ansible"), "-i", str(path), "nat-box", "-m", "ansible.builtin.command",
+                        "-a", "echo reached-over-ssh", "-u", "root", "--private-key", str(key)], env=env)
+    assert "reached-over-ssh" in proc.stdout, proc.stdout + proc.stderr
+
+
+# ----- lookups -----
+
+def test_lookups_give_the_modules_items_for_inline_checks(ansible, emu):
+    emu.reset("demo")
+    tasks = """
+- name: module, ids mode
+  tunnels.sessions.ngrok_tunnel_session_info: {ids: [ts_demo_web01, ts_gone]}
+  register: mod
+- name: lookup, same ids
+  ansible.builtin.set_fact:
+    looked: "{{ query('tunnels.sessions.ngrok_tunnel_session', 'ts_demo_web01', 'ts_gone') }}"
+  register: set_looked
+- name: inline check on one id
+  ansible.builtin.debug: {msg: online}
+  when: lookup('tunnels.sessions.ngrok_tunnel_session', 'ts_demo_web01').found
+  register: inline
+- name: inline check that must skip
+  ansible.builtin.debug: {msg: online}
+  when: lookup('tunnels.sessions.ngrok_tunnel_session', 'ts_gone').found
+  register: skipped
+- name: ping lookup
+  ansible.builtin.set_fact:
+    vpn: "{{ query('tunnels.sessions.ping_session', 'ps_demo_edge01', 'ps_demo_edge02', 'ps_gone') }}"
+  register: set_vpn
+- name: ping module
+  tunnels.sessions.ping_session_info: {ids: [ps_demo_edge01, ps_demo_edge02, ps_gone]}
+  register: pmod
+- name: keep them
+  ansible.builtin.set_fact: {looked_copy: "{{ looked }}", vpn_copy: "{{ vpn }}"}
+  register: copies
+"""
+    env = dict(ngrok_env(emu), PING_NETWORK_API_KEY="Bearer " + PK, PING_NETWORK_API_URL=emu.ping_url)
+    emu.config(ping_auth="either")
+    r, proc = ansible.tasks(tasks, "-vvvv", env=env)
+    assert r["copies"]["ansible_facts"]["looked_copy"] == r["mod"]["tunnel_sessions"]
+    assert r["copies"]["ansible_facts"]["vpn_copy"] == r["pmod"]["sessions"]
+    assert r["inline"].get("skipped") is not True and r["skipped"]["skipped"] is True
+    assert [v["connected"] for v in r["copies"]["ansible_facts"]["vpn_copy"]] == [True, False, False]
+    assert NK not in proc.stdout + proc.stderr and PK not in proc.stdout + proc.stderr
+
+
+def test_lookup_options_from_variables(ansible, emu, tmp_path):
+    secrets = tmp_path / "vars.yml"
+    secrets.write_text("tunnels_sessions_ngrok_api_key: %s\ntunnels_sessions_ngrok_api_url: %s\n" % (NK, emu.url))
+    tasks = """
+- name: lookup with the key from a variable
+  ansible.builtin.set_fact:
+    one: "{{ lookup('tunnels.sessions.ngrok_tunnel_session', 'ts_demo_web02') }}"
+  register: r1
+"""
+    r, proc = ansible.tasks(tasks, "-e", "@" + str(secrets))
+    assert r["r1"]["ansible_facts"]["one"]["metadata"] == "web-02", proc.stdout
+
+
+def test_a_failing_lookup_is_one_clear_message_without_the_key(ansible, emu):
+    tasks = """
+- name: wrong key
+  ansible.builtin.debug: {msg: x}
+  when: lookup('tunnels.sessions.ping_session', 'ps_demo_edge01').connected
+  register: bad
+  ignore_errors: true
+- name: bad id
+  ansible.builtin.debug: {msg: "{{ query('tunnels.sessions.ngrok_tunnel_session', '..') }}"}
+  register: bad_id
+  ignore_errors: true
+"""
+    env = {"PING_NETWORK_API_KEY": "wrong-" + PK, "PING_NETWORK_API_URL": emu.ping_url,
+           "NGROK_API_KEY": NK, "NGROK_API_URL": emu.url}
+    r, proc = ansible.tasks(tasks, "-vvvv", env=env)
+    assert r["bad"]["failed"] is True
+    assert "tunnels.sessions.ping_session: Getting the status of Ping Network session ps_demo_edge01 failed: " \
+           "Ping Network answered HTTP 401" in r["bad"]["msg"]
+    assert "try api_key: 'Bearer <key>'" in r["bad"]["msg"]
+    assert r["bad_id"]["failed"] is True and "term 0 ('..') is not a session id: '.' and '..' are not ids." in r["bad_id"]["msg"]
+    output = proc.stdout + proc.stderr
+    assert PK not in output and NK not in output and "Traceback" not in output
