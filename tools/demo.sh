@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: the collection as a user installs it, the preflight gate against the local emulator,
-# once with every session healthy (deploys) and once with one unhealthy (refuses to deploy).
+# once with every session healthy (deploys) and once with one unhealthy (refuses to deploy); then an agent
+# that lost its tunnels is restarted, found again under its new session id, and the deploy goes ahead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=.build/demo
@@ -24,16 +25,29 @@ export NGROK_API_KEY=emulator-ngrok-key NGROK_API_URL="$url"
 export PING_NETWORK_API_KEY=emulator-ping-key PING_NETWORK_API_URL="$url/customer/v2"
 
 echo
-echo "== 1/2 every session healthy: the gate passes and the deploy runs"
+echo "== 1/3 every session healthy: the gate passes and the deploy runs"
 ansible-playbook -i localhost, -c local examples/preflight.yml \
   -e '{"ngrok_session_ids": ["ts_demo_web01", "ts_demo_web02"], "ping_session_ids": ["ps_demo_edge01"]}'
 
 echo
-echo "== 2/2 one VPN session disconnected: the gate stops the deploy (this failure is the point)"
+echo "== 2/3 one VPN session disconnected: the gate stops the deploy (this failure is the point)"
 if ansible-playbook -i localhost, -c local examples/preflight.yml \
   -e '{"ngrok_session_ids": ["ts_demo_web01"], "ping_session_ids": ["ps_demo_edge01", "ps_demo_edge02"]}'; then
   echo "demo: the unhealthy run deployed, which it must not" >&2
   exit 1
 fi
+
 echo
-echo "== demo done: healthy run deployed, unhealthy run refused to deploy"
+echo "== 3/3 agent web-02 is online but lost its tunnels: restart it, wait for its new session, deploy"
+admin() {  # method path json: the emulator's admin API (what the real world does on its own)
+  python - "$url/_emulator$2" "$1" "$3" <<'PY'
+import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[3].encode(), method=sys.argv[2],
+                                              headers={"Content-Type": "application/json"}), timeout=10).read()
+PY
+}
+admin PUT /config '{"ngrok_restart_delay": 2}'
+admin PUT /ngrok/sessions/ts_demo_web02 '{"degraded": true}'
+ansible-playbook -i localhost, -c local examples/heal_then_deploy.yml -e heal_wait_sleep=1
+echo
+echo "== demo done: healthy run deployed, unhealthy run refused to deploy, unhealthy agent healed then deployed"

@@ -6,8 +6,11 @@
 import json
 import os
 import pathlib
+import shutil
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -100,3 +103,37 @@ def ansible(tmp_path_factory):
                               "-p", str(collections), "--force"], capture_output=True, text=True, check=False)
     assert install.returncode == 0, install.stdout + install.stderr
     return Ansible(tmp, tarball, collections)
+
+
+@pytest.fixture
+def sshd(tmp_path):
+    """A real OpenSSH server on a loopback port, accepting one key for root; yields (port, private key path)."""
+    binary = shutil.which("sshd") or "/usr/sbin/sshd"
+    assert os.path.exists(binary), "openssh-server is installed by make test (tools/sshd-setup.sh)"
+    folder = tmp_path / "sshd"
+    folder.mkdir()
+    for name in ("host", "client"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)], check=True)
+    (folder / "authorized_keys").write_text((folder / "client.pub").read_text())
+    os.chmod(folder / "client", 0o600)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = folder / "sshd_config"
+    config.write_text("\n".join([
+        "Port %d" % port, "ListenAddress 127.0.0.1", "HostKey %s" % (folder / "host"),
+        "AuthorizedKeysFile %s" % (folder / "authorized_keys"), "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password", "UsePAM no", "StrictModes no",
+        "PidFile %s" % (folder / "sshd.pid"), "Subsystem sftp internal-sftp", ""]))
+    os.makedirs("/run/sshd", exist_ok=True)
+    proc = subprocess.Popen([binary, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE, text=True)
+    try:
+        for dummy in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield port, folder / "client"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -5,6 +5,7 @@
 
 import os
 import re
+import sys
 
 import harness  # pylint: disable=import-error
 import yaml
@@ -69,3 +70,44 @@ def test_awx_docs_show_the_example_credential_type():
     assert credential["inputs"] in blocks and credential["injectors"] in blocks
     assert set(credential["injectors"]["env"]) == {"NGROK_API_KEY", "PING_NETWORK_API_KEY", "NGROK_API_URL",
                                                    "PING_NETWORK_API_URL"}
+
+
+def test_heal_then_deploy_restarts_the_agent_that_lost_its_tunnels(ansible, emu):
+    emu.config(ngrok_restart_delay=1)
+    emu.put_ngrok("ts_demo_web02", degraded=True)
+    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", "-e", "heal_wait_sleep=1", env=keys_env(emu))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"HEALED web-02: ts_demo_web02 -> ts_demo_web02_r\d+", proc.stdout)
+    assert "DEPLOYING to web-01, web-02" in proc.stdout
+    posts = [q for q in emu.requests() if q["method"] == "POST"]
+    assert [q["path"] for q in posts] == ["/tunnel_sessions/ts_demo_web02/restart"]
+
+
+def test_heal_then_deploy_leaves_a_healthy_fleet_alone(ansible, emu):
+    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", env=keys_env(emu))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "HEALED" not in proc.stdout and "DEPLOYING to web-01, web-02" in proc.stdout
+    assert not [q for q in emu.requests() if q["method"] == "POST"]
+
+
+def test_heal_then_deploy_refuses_when_an_agent_is_offline(ansible, emu):
+    emu.delete_ngrok("ts_demo_web01")
+    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", env=keys_env(emu))
+    assert proc.returncode != 0
+    assert "NOT DEPLOYING: not serving: web-01" in proc.stdout and "DEPLOYING to" not in proc.stdout
+
+
+def test_fleet_inventory_example_and_its_adhoc_command_over_ssh(ansible, emu, sshd):
+    port, key = sshd
+    emu.reset("empty")
+    emu.put_ngrok("ts_eu_box", metadata="eu-box", region="eu", os="linux")
+    emu.add_tunnel("ts_eu_box", proto="tcp", public_url="tcp://127.0.0.1:%d" % port, forwards_to="localhost:22")
+    emu.put_ngrok("ts_us_box", metadata="us-box", region="us", os="linux")
+    env = dict(keys_env(emu), PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""),
+               ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    graph = ansible.run([str(BIN / "ansible-inventory"), "-i", str(EXAMPLES / "edge.ngrok.yml"), "--graph"], env=env)
+    assert "@region_eu:" in graph.stdout and "eu-box" in graph.stdout and "@reachable:" in graph.stdout
+    proc = ansible.run(["bash", str(EXAMPLES / "fleet_adhoc.sh"), "region_eu", "-u", "root", "--private-key", str(key)],
+                       env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "eu-box | SUCCESS" in proc.stdout and "ansible_facts" in proc.stdout and "us-box" not in proc.stdout

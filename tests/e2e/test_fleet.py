@@ -5,14 +5,9 @@
 sshd reached through the inventory's tunnel addresses) and the lookups in playbooks."""
 
 import json
-import os
-import shutil
-import subprocess
 import sys
-import time
 
 import harness  # pylint: disable=import-error
-import pytest
 from conftest import BIN  # pylint: disable=import-error
 
 NK, PK = harness.NGROK_KEY, harness.PING_KEY
@@ -160,40 +155,6 @@ def test_the_url_can_come_from_ansible_cfg(ansible, emu, tmp_path):
 
 
 # ----- through a real sshd, reached at the address the inventory gives -----
-
-@pytest.fixture
-def sshd(tmp_path):
-    """A real OpenSSH server on a loopback port, accepting one key for root; yields (port, private key path)."""
-    binary = shutil.which("sshd") or "/usr/sbin/sshd"
-    assert os.path.exists(binary), "openssh-server is installed by make test (tools/sshd-setup.sh)"
-    folder = tmp_path / "sshd"
-    folder.mkdir()
-    for name in ("host", "client"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / name)], check=True)
-    (folder / "authorized_keys").write_text((folder / "client.pub").read_text())
-    os.chmod(folder / "client", 0o600)
-    with __import__("socket").socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = folder / "sshd_config"
-    config.write_text("\n".join([
-        "Port %d" % port, "ListenAddress 127.0.0.1", "HostKey %s" % (folder / "host"),
-        "AuthorizedKeysFile %s" % (folder / "authorized_keys"), "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password", "UsePAM no", "StrictModes no",
-        "PidFile %s" % (folder / "sshd.pid"), "Subsystem sftp internal-sftp", ""]))
-    os.makedirs("/run/sshd", exist_ok=True)
-    proc = subprocess.Popen([binary, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE, text=True)
-    try:
-        for dummy in range(100):
-            with __import__("socket").socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield port, folder / "client"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
 
 def test_ansible_reaches_each_agent_through_its_tunnel_over_ssh(ansible, emu, tmp_path, sshd):
     port, key = sshd

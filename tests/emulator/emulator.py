@@ -20,7 +20,8 @@ Standard library only. One loopback port serves:
 * An admin API at ``/_emulator/`` (no auth) to change state and inject faults while it runs:
 
   - ``POST /_emulator/reset`` ``{"seed": "demo"|"empty"}``
-  - ``PUT|DELETE /_emulator/ngrok/sessions/{id}`` (body: session fields; ``"after": s`` delays it)
+  - ``PUT|DELETE /_emulator/ngrok/sessions/{id}`` (body: session fields, ``"degraded": true`` hides its
+    endpoints until the agent restarts; ``"after": s`` delays it)
   - ``POST /_emulator/ngrok/sessions`` ``{"count": n, "prefix": "ts_bench_"}`` adds n sessions
   - ``POST /_emulator/ngrok/tunnels`` (body: tunnel fields, ``tunnel_session_id``)
   - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields, ``reusable``, ``paused``; ``"after": s``
@@ -136,6 +137,11 @@ def cel_match(expr, obj):
     return any(results)
 
 
+def public(record):
+    """A record as the API shows it: hidden emulator fields (leading underscore) left out."""
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
 _BOMBS = {}
 
 
@@ -192,6 +198,9 @@ class State:
                                        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                        "credential": {"id": "cr_emulator", "uri": ""}})
         session.update(fields)
+        if "degraded" in session:
+            # An agent that is online but lost its tunnels (its endpoints vanish from /endpoints) until restarted.
+            session["_degraded"] = bool(session.pop("degraded"))
         session["id"] = sid
         self.ngrok[sid] = session
 
@@ -209,8 +218,9 @@ class State:
             return
         self.counter += 1
         new_id = "%s_r%d" % (sid.split("_r")[0], self.counter)
-        fields = dict(old, started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        fields = dict(public(old), started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         fields.pop("id", None)
+        fields.pop("uri", None)
         self.put_ngrok(new_id, fields)
         for table in (self.tunnels, self.endpoints):
             for item in table.values():
@@ -497,7 +507,7 @@ class Handler(BaseHTTPRequestHandler):
         if len(seg) == 2 and seg[0] == "tunnel_sessions":
             with self.state.lock:
                 session = self.state.ngrok.get(seg[1])
-                session = dict(session, uri=self.base_url() + path) if session else None
+                session = dict(public(session), uri=self.base_url() + path) if session else None
             if session is None:
                 return self.ngrok_error(404, "ERR_NGROK_404", "Resource not found")
             return self.send(200, session)
@@ -550,11 +560,14 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             table = {"tunnel_sessions": self.state.ngrok, "tunnels": self.state.tunnels,
                      "endpoints": self.state.endpoints}[kind]
-            keys = [k for k, v in reversed(table.items()) if not expr or cel_match(expr, v)]
+            degraded = {sid for sid, v in self.state.ngrok.items() if v.get("_degraded")}
+            keys = [k for k, v in reversed(table.items()) if (not expr or cel_match(expr, public(v)))
+                    and (kind != "endpoints" or (v.get("tunnel_session") or {}).get("id") not in degraded)]
             start = 0
             if before:
                 start = keys.index(before) + 1 if before in keys else len(keys)
-            items = [dict(table[k], uri=self.base_url() + "/%s/%s" % (kind, k)) for k in keys[start:start + limit + 1]]
+            items = [dict(public(table[k]), uri=self.base_url() + "/%s/%s" % (kind, k))
+                     for k in keys[start:start + limit + 1]]
         page, rest = items[:limit], items[limit:]
         next_uri = None
         if rest:
