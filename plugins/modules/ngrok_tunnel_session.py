@@ -56,7 +56,7 @@ notes:
     anything. Restart the agent's service on the host instead.
   - Legacy ngrok accounts may not use session operations (C(ERR_NGROK_1700) and related codes); the failure says so.
   - After V(updated), wait at least 10 seconds before asking the same agent to restart.
-  - Every command is sent as C(POST) with C(Content-Type application/json) and the body C({"id": <id>}).
+  - Every command is sent as C(POST) with C(Content-Type application/json) and a JSON body holding the session id.
 seealso:
   - module: tunnels.sessions.ngrok_tunnel_session_info
   - name: ngrok API reference for tunnel sessions
