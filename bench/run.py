@@ -12,7 +12,9 @@ Against the local emulator on loopback; prints ratios, not absolute promises. No
 (d) ngrok gates of 10, 100 and 1,000 ids in an account with 1,000 online agents: HTTP requests and wall time,
     beside what one request per id would cost (ngrok allows 120 API requests per rolling minute);
 (e) 100 ids with 20 ms of server latency per request (real APIs are further away than loopback): one task with
-    ``ids`` vs a 100-iteration ``uri`` loop, for ngrok and for Ping Network.
+    ``ids`` vs a 100-iteration ``uri`` loop, for ngrok and for Ping Network;
+(f) an inline check per host over 50 hosts: the lookup in ``when:`` vs the info module vs ``ansible.builtin.uri``;
+(g) ``ansible-inventory --list`` over 1,000 online agents, each with an SSH tunnel.
 """
 
 import json
@@ -34,6 +36,8 @@ BIN = pathlib.Path(sys.executable).parent
 REPEAT = 7
 N_IDS = 100
 N_LIST = 10000
+N_HOSTS = 50
+N_AGENTS = 1000
 
 
 def install(tmp):
@@ -45,16 +49,17 @@ def install(tmp):
     return tmp / "c"
 
 
-def play(tmp, collections, tasks, name):
+def play(tmp, collections, tasks, name, inventory="localhost,", hosts="localhost", env=None):
     """Run a playbook of ``tasks`` (YAML text) and return each task's wall time."""
     path = tmp / (name + ".yml")
     body = "\n".join("    " + line for line in tasks.strip().splitlines())
-    path.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" + body + "\n")
+    path.write_text("- hosts: %s\n  gather_facts: false\n  tasks:\n" % hosts + body + "\n")
     times = tmp / (name + ".json")
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="bench_timer",
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", BENCH_TIMES=str(times))
-    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(path)], env=env,
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", BENCH_TIMES=str(times),
+               **(env or {}))
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", inventory, "-c", "local", str(path)], env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit("benchmark playbook %s failed:\n%s" % (name, proc.stdout[-3000:]))
@@ -186,6 +191,50 @@ def bench_latency(tmp, collections, emu):
     return times
 
 
+def bench_inline(tmp, collections, emu):
+    """(f): one inline check per host, 50 hosts, default forks; three ways side by side in one play."""
+    emu.reset("demo")
+    emu.config(ngrok_rate_limit=None)  # 150 checks in a few seconds: far over ngrok's minute, whichever way
+    emu.bulk_ngrok(N_HOSTS, prefix="ts_host_")
+    inventory = tmp / "hosts.yml"
+    inventory.write_text("all:\n  hosts:\n" + "".join(
+        "    h%02d: {ngrok_session_id: ts_host_%06d}\n" % (n, n) for n in range(N_HOSTS)))
+    key = harness.NGROK_KEY
+    tasks = """
+- name: lookup
+  ansible.builtin.debug: {msg: online}
+  when: lookup('tunnels.sessions.ngrok_tunnel_session', ngrok_session_id).found
+- name: module
+  tunnels.sessions.ngrok_tunnel_session_info: {id: "{{ ngrok_session_id }}"}
+  register: checked
+- name: module gate
+  ansible.builtin.debug: {msg: online}
+  when: checked.found
+""" + uri_task("uri", emu.url + "/tunnel_sessions/{{ ngrok_session_id }}", key)
+    times = play(tmp, collections, tasks, "inline", inventory=str(inventory), hosts="all",
+                 env={"NGROK_API_KEY": key, "NGROK_API_URL": emu.url})
+    return {name: t / N_HOSTS for name, t in times.items()}
+
+
+def bench_inventory(tmp, collections, emu):
+    """(g): ansible-inventory --list over 1,000 agents, wall time of the command."""
+    emu.reset("empty")
+    emu.bulk_ngrok(N_AGENTS, prefix="ts_agent_", tcp_endpoints=True)
+    path = tmp / "fleet.ngrok.yml"
+    path.write_text("plugin: tunnels.sessions.ngrok\nkeyed_groups:\n  - key: ngrok_session.region\n"
+                    "    prefix: region\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), NGROK_API_KEY=harness.NGROK_KEY,
+               NGROK_API_URL=emu.url)
+    emu.quiesce()
+    start = time.monotonic()
+    proc = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(path), "--list"], env=env, capture_output=True,
+                          text=True, check=True)
+    wall = time.monotonic() - start
+    hosts = json.loads(proc.stdout)["_meta"]["hostvars"]
+    assert len(hosts) == N_AGENTS and all("ansible_port" in v for v in hosts.values())
+    return wall, len(emu.requests())
+
+
 def versions():
     core = subprocess.run([str(BIN / "ansible"), "--version"], capture_output=True, text=True, check=True)
     sdk = subprocess.run([sys.executable, "-m", "pip", "show", "ngrok-api"], capture_output=True, text=True,
@@ -227,6 +276,15 @@ def main():
             print("(e) %d %s ids at 20 ms latency: module (one task, ids) %.3f s; uri loop %.3f s -> %.1fx faster"
                   % (N_IDS, name, times[name + " ids"], times[name + " uri loop"],
                      times[name + " uri loop"] / times[name + " ids"]))
+        per_host = bench_inline(tmp, collections, emu)
+        module = per_host["module"] + per_host["module gate"]
+        print("(f) inline check per host over %d hosts (forks 5): lookup %.3f s, module %.3f s (+ its gate task), uri "
+              "%.3f s -> lookup %.1fx faster than the module, %.1fx than uri"
+              % (N_HOSTS, per_host["lookup"], module, per_host["uri"], module / per_host["lookup"],
+                 per_host["uri"] / per_host["lookup"]))
+        wall, sent = bench_inventory(tmp, collections, emu)
+        print("(g) ansible-inventory --list over %d agents with SSH tunnels: %.3f s wall, %d API requests"
+              % (N_AGENTS, wall, sent))
     harness.stop_emulator(emu)
 
 

@@ -50,7 +50,8 @@ options:
     default: true
   concurrency:
     description:
-      - With O(ids), how many sessions are fetched at once over one pool of connections. Between 1 and 64.
+      - When several sessions are asked for, how many requests are sent at once over one pool of connections.
+        Between 1 and 64.
     type: int
     default: 8
 notes:
@@ -150,4 +151,3 @@ options:
       - section: tunnels_sessions
         key: ping_network_api_url
 """
-

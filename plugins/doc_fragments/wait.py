@@ -13,13 +13,13 @@ class ModuleDocFragment:
 options:
   wait_timeout:
     description:
-      - With O(wait_for), the most seconds to keep polling, measured on a monotonic clock from the
-        module's start. V(0) looks once.
+      - When the module waits, the most seconds to keep polling, measured on a monotonic clock from the
+        start of the wait. V(0) looks once.
     type: int
     default: 300
   wait_sleep:
     description:
-      - With O(wait_for), seconds between two polls. At least 1.
+      - When the module waits, seconds between two polls. At least 1.
     type: int
     default: 5
 """

@@ -73,8 +73,8 @@ def test_one_host_per_agent_with_its_tunnel_address_groups_and_compose(ansible, 
     edge1 = hosts["edge-01"]
     assert (edge1["ansible_host"], edge1["ansible_port"]) == ("1.tcp.example.test", 20001)
     assert edge1["ngrok_session"]["id"] == "ts_agent_01" and edge1["agent_version"] == "3.18.4"
-    assert sorted(e["url"] for e in edge1["ngrok_endpoints"]) == ["https://edge-01.example.test",
-                                                                 "tcp://1.tcp.example.test:20001"]
+    urls = sorted(e["url"] for e in edge1["ngrok_endpoints"])
+    assert urls == ["https://edge-01.example.test", "tcp://1.tcp.example.test:20001"]
     assert "ansible_host" not in hosts["no-ssh"]  # its TCP tunnel forwards to 5432, not 22
     assert sorted(data["region_eu"]["hosts"]) == ["edge-00", "edge-02", "no-ssh"]
     assert sorted(data["reachable"]["hosts"]) == ["edge-00", "edge-01", "edge-02"]

@@ -156,8 +156,9 @@ def test_an_action_that_meets_a_5xx_is_not_repeated(fast):
 
 def test_pause_then_resume_a_reusable_session(emu):
     r = PING.run(emu, id="ps_demo_reusable", paused=True)
-    assert r["changed"] is True and r["session"] == {"id": "ps_demo_reusable", "paused": True, "changed": True,
-                                                      "msg": "session ps_demo_reusable paused"}
+    assert r["changed"] is True
+    assert r["session"] == {"id": "ps_demo_reusable", "paused": True, "changed": True,
+                            "msg": "session ps_demo_reusable paused"}
     assert emu.ping_state("ps_demo_reusable") == {"reusable": True, "paused": True}
     assert [q["path"] for q in emu.sent("PATCH")] == ["/customer/v2/sessions/ps_demo_reusable/pause"]
     r = PING.run(emu, id="ps_demo_reusable", paused=False)
