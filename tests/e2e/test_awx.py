@@ -25,18 +25,18 @@ def injected_env(emu):
     return {name: jinja2.Template(template).render(**inputs) for name, template in injectors.items()}
 
 
-def runner_job(ansible, emu, tmp_path, extravars):
+def runner_job(ansible, emu, tmp_path, extravars, playbook="preflight.yml"):
     data = tmp_path / "job"
     (data / "project").mkdir(parents=True)
     (data / "env").mkdir()
     (data / "inventory").mkdir()
-    shutil.copy(harness.ROOT / "examples" / "preflight.yml", data / "project" / "preflight.yml")
+    shutil.copy(harness.ROOT / "examples" / playbook, data / "project" / playbook)
     (data / "inventory" / "hosts").write_text("localhost ansible_connection=local\n")
     env = dict(injected_env(emu), ANSIBLE_COLLECTIONS_PATH=str(ansible.collections),
                ANSIBLE_PYTHON_INTERPRETER=str(BIN / "python"), ANSIBLE_LOCALHOST_WARNING="false")
     (data / "env" / "envvars").write_text(yaml.safe_dump(env))
     (data / "env" / "extravars").write_text(yaml.safe_dump(extravars))
-    proc = subprocess.run([str(BIN / "ansible-runner"), "run", str(data), "-p", "preflight.yml", "--ident", "job1"],
+    proc = subprocess.run([str(BIN / "ansible-runner"), "run", str(data), "-p", playbook, "--ident", "job1"],
                           capture_output=True, text=True, check=False, timeout=300, stdin=subprocess.DEVNULL,
                           env=dict(os.environ, PATH=str(BIN) + os.pathsep + os.environ.get("PATH", "")))
     artifacts = data / "artifacts" / "job1"
@@ -66,6 +66,17 @@ def test_awx_style_job_fails_the_gate_without_leaking_keys(ansible, emu, tmp_pat
                                                           "ping_session_ids": ["ps_demo_edge02"]})
     assert (artifacts / "status").read_text() == "failed"
     assert "NOT DEPLOYING" in (artifacts / "stdout").read_text()
+    assert_no_key_in_artifacts(proc, artifacts)
+
+
+def test_awx_style_job_heals_an_agent_without_leaking_keys(ansible, emu, tmp_path):
+    emu.config(ngrok_restart_delay=1)
+    emu.put_ngrok("ts_demo_web01", degraded=True)
+    proc, artifacts = runner_job(ansible, emu, tmp_path, {"heal_wait_sleep": 1}, playbook="heal_then_deploy.yml")
+    assert (artifacts / "status").read_text() == "successful", proc.stdout + proc.stderr
+    stdout = (artifacts / "stdout").read_text()
+    assert "HEALED web-01" in stdout and "DEPLOYING to web-01, web-02" in stdout
+    assert [q["path"] for q in emu.sent("POST")] == ["/tunnel_sessions/ts_demo_web01/restart"]
     assert_no_key_in_artifacts(proc, artifacts)
 
 
