@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 
-.PHONY: demo test unit e2e sanity lint docs-lint matrix bench clean
+.PHONY: demo test unit e2e sanity lint docs-lint importer docs release matrix bench clean
 
 $(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/demo.sh
 
 ## make test: every test and every gate.
-test: unit e2e sanity lint docs-lint
+test: unit e2e sanity lint docs-lint importer docs
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
@@ -39,6 +39,18 @@ lint: $(STAMP)
 docs-lint: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" antsibull-docs lint-collection-docs --plugin-docs .
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-doc.sh
+
+## galaxy-importer (what Galaxy and Automation Hub run on upload) on the built tarball: any warning fails.
+importer: $(STAMP)
+	bash tools/galaxy-importer.sh
+
+## make docs: the HTML docsite (antsibull-docs + Sphinx, offline, warnings as errors) in .build/docsite.
+docs:
+	bash tools/docs.sh
+
+## make release VERSION=x.y.z: bump, changelog, build, galaxy-importer, commit and tag; prints what to upload.
+release: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/release.sh "$(VERSION)"
 
 ## make bench: ratios against ansible.builtin.uri and ngrok's SDK, side by side in one run (not a test).
 bench: $(STAMP)

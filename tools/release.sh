@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# make release VERSION=x.y.z: bump galaxy.yml, release the changelog, build the tarball, run galaxy-importer on it,
+# commit, and say what to upload. Refuses a dirty tree and a version that is not newer than the current one.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+version="${1:-}"
+die() { echo "release: $*" >&2; exit 1; }
+[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "give the new version as x.y.z (make release VERSION=0.2.0), got '$version'"
+[ -z "$(git status --porcelain)" ] || die "the working tree is not clean; commit or stash first:
+$(git status --short)"
+current=$(python - <<'PY'
+import yaml
+print(yaml.safe_load(open("galaxy.yml", encoding="utf-8"))["version"])
+PY
+)
+python - "$current" "$version" <<'PY' || die "version $version is not newer than the current $current"
+import sys
+old, new = (tuple(int(p) for p in v.split(".")) for v in sys.argv[1:])
+sys.exit(0 if new > old else 1)
+PY
+sed -i "s/^version: .*/version: $version/" galaxy.yml
+antsibull-changelog release --version "$version"
+antsibull-changelog lint
+out="$root/.build/release"
+rm -rf "$out" && mkdir -p "$out"
+ansible-galaxy collection build . --output-path "$out" --force >/dev/null
+tarball="$out/tunnels-sessions-$version.tar.gz"
+[ -f "$tarball" ] || die "the build did not produce $tarball"
+bash tools/galaxy-importer.sh "$tarball"
+git add galaxy.yml CHANGELOG.rst changelogs
+git commit -q -m "Release $version"
+git tag -a "$version" -m "tunnels.sessions $version"
+cat <<MSG
+release: $version is committed and tagged, and $(basename "$tarball") imports cleanly.
+Upload it and push:
+  ansible-galaxy collection publish $tarball --api-key <your Galaxy key>
+  git push origin HEAD "$version"
+MSG
