@@ -68,14 +68,10 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._connection import call, checked_terms, client_for
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._connection import lookup_items
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        ids = checked_terms(self, terms)
-        client = client_for(self, NGROK)
-        found = call(self, client, lambda: _ngrok.sessions_by_ids(client, ids))
-        return [dict(found[sid], found=True) if found[sid] else {"id": sid, "found": False} for sid in ids]
+        return lookup_items(self, NGROK, terms, variables, kwargs, _ngrok.sessions_by_ids, _ngrok.ids_item)

@@ -68,14 +68,11 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import PING
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._connection import call, checked_terms, client_for
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._connection import lookup_items
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=variables, direct=kwargs)
-        ids = checked_terms(self, terms)
-        client = client_for(self, PING)
-        found = call(self, client, lambda: _ping.sessions_by_ids(client, ids))
-        return [found[sid] for sid in ids]
+        return lookup_items(self, PING, terms, variables, kwargs, _ping.sessions_by_ids,
+                            lambda sid, status: status)

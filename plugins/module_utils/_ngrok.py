@@ -66,6 +66,11 @@ def sessions_by_ids(client, ids):
     return {sid: found.get(sid) for sid in wanted}
 
 
+def ids_item(session_id, session):
+    """The item of ``ids`` mode (modules and lookups alike): the session with ``found``, or just its id."""
+    return dict(session, found=True) if session else {"id": session_id, "found": False}
+
+
 def _by_session(client, what, path, list_key):
     by_session = {}
     for item in client.paginate(what, client.url(path, limit=PAGE_SIZE), list_key):

@@ -306,11 +306,7 @@ def main():
         def poll():
             found = _ngrok.sessions_by_ids(client, p["ids"])
             attach(found.values())
-            items = []
-            for session_id in p["ids"]:
-                session = found[session_id]
-                items.append(dict(session, found=True) if session else {"id": session_id, "found": False})
-            return {"tunnel_sessions": items}
+            return {"tunnel_sessions": [_ngrok.ids_item(sid, found[sid]) for sid in p["ids"]]}
 
         def satisfied(r):
             return all(item["found"] == want_online for item in r["tunnel_sessions"])

@@ -60,3 +60,12 @@ def call(plugin, client, work, error=PluginFailure):
     except Exception as exc:  # pylint: disable=broad-exception-caught
         raise error(client.redact("%s: unexpected error (%s: %s); please report this as a bug of tunnels.sessions."
                                   % (name_of(plugin), type(exc).__name__, exc))) from None
+
+
+def lookup_items(plugin, provider, terms, variables, kwargs, by_ids, item):
+    """A lookup's ``run``: options from variables and keywords, terms as ids, one ``item(id, found)`` per term."""
+    plugin.set_options(var_options=variables, direct=kwargs)
+    ids = checked_terms(plugin, terms)
+    client = client_for(plugin, provider)
+    found = call(plugin, client, lambda: by_ids(client, ids))
+    return [item(sid, found[sid]) for sid in ids]
