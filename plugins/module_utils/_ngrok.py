@@ -105,6 +105,16 @@ ACTION_HINTS = {
 }
 
 
+# What a user can do when ngrok refuses a command it understood (HTTP 400).
+REFUSAL_HINTS = {
+    "restart": "ngrok agents on Windows cannot restart themselves, and some agents run where they cannot "
+               "re-execute; restart the agent on its host (its service) instead",
+    "update": "the agent is probably already at the latest version, or was installed by a package manager that "
+              "owns its updates; nothing to do, or update it on its host",
+    "stop": "stop the agent on its host instead",
+}
+
+
 def cel_string(value):
     """``value`` as a CEL string literal."""
     return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
@@ -118,8 +128,9 @@ def session_action(client, session_id, action):
                        payload={"id": session_id}, empty_ok=True)
     except ApiError as exc:
         code = (exc.error or {}).get("code")
-        if code in ACTION_HINTS:
-            exc.msg = exc.msg.rstrip(".") + "; " + ACTION_HINTS[code] + "."
+        hint = ACTION_HINTS.get(code) or (REFUSAL_HINTS.get(action) if exc.http_status == 400 else None)
+        if hint:
+            exc.msg = exc.msg.replace("; check the module's options.", ".").rstrip(".") + "; " + hint + "."
         raise
 
 

@@ -18,7 +18,7 @@ import yaml
 
 DESCRIPTION = yaml.safe_load((harness.ROOT / "tests" / "emulator" / "upstream.yml").read_text())
 SPECS = harness.ROOT.parent / "shared" / "specs"
-PY_TYPES = {"string": str, "integer": int, "object": dict, "array": list}
+PY_TYPES = {"string": str, "integer": int, "object": dict, "array": list, "boolean": bool}
 
 
 def check(value, type_name, schemas, where):
@@ -159,6 +159,39 @@ def test_ping_answers_match_the_description(emu):
         assert isinstance(err["error"]["code"], str) and isinstance(err["error"]["message"], str)
 
 
+def send(url, method, headers, body=None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+            return resp.status, json.loads(raw.decode()) if raw else None
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read().decode())
+
+
+@pytest.mark.parametrize("action", ["restart", "stop", "update"])
+def test_ngrok_session_actions_take_a_json_body_and_answer_204(emu, action):
+    url = emu.url + "/tunnel_sessions/ts_demo_web01/" + action
+    status, body = send(url, "POST", NGROK_HEADERS)  # no body: what ngrok's own SDK sends for stop
+    assert status == 400 and body["error_code"].startswith("ERR_NGROK_")
+    status, body = send(url, "POST", dict(NGROK_HEADERS, **{"Content-Type": "application/json"}),
+                        json.dumps({"id": "ts_demo_web01"}).encode())
+    assert (status, body) == (204, None)
+
+
+def test_ping_zones_and_pause_answers_match_the_description(emu):
+    ping = DESCRIPTION["ping"]
+    status, body = get(emu.ping_url + "/zones", {"Authorization": harness.PING_KEY})
+    assert status == 200 and check_object(body, "zones.ZoneResponse", ping["schemas"], "zones") == []
+    url = emu.ping_url + "/sessions/ps_demo_reusable/pause"
+    status, body = send(url, "PATCH", {"Authorization": harness.PING_KEY})
+    assert status == 200 and check_object(body, "sessions.PauseSessionResponse", ping["schemas"], "pause") == []
+    status, body = send(url, "PATCH", {"Authorization": harness.PING_KEY})
+    assert status == 400 and check_object(body, "errors.ErrorResponse", ping["schemas"], "error") == []
+    status, body = send(emu.ping_url + "/sessions/ps_nobody/resume", "PATCH", {"Authorization": harness.PING_KEY})
+    assert status == 404
+
+
 def test_the_checker_itself_reports_wrong_shapes():
     schemas = DESCRIPTION["ngrok"]["schemas"]
     assert check_object({"id": 1}, "Ref", schemas, "r") == ["r lacks uri", "r.id is int, not string"]
@@ -174,7 +207,7 @@ def openapi_schema(spec, name):
 @pytest.mark.skipif(not SPECS.is_dir(), reason="the providers' API documents are beside the project only in CI "
                                                "and development checkouts (../shared/specs)")
 def test_description_agrees_with_the_provider_documents():
-    openapi_type = {"string": "string", "integer": "integer", "object": "object"}
+    openapi_type = {"string": "string", "integer": "integer", "object": "object", "boolean": "boolean"}
     for provider, file_name in (("ngrok", "ngrok.yaml"), ("ping", "pingnetwork.yaml")):
         spec = yaml.safe_load((SPECS / file_name).read_text())
         ours = DESCRIPTION[provider]

@@ -107,6 +107,7 @@ def test_the_apis_own_windows_refusal_is_a_clean_failure(fast):
         "details": {"operation_id": "op_1"}})
     r = NGROK.run(fast, id="ts_win2", state="restarted")
     assert r["failed"] is True and r["http_status"] == 400 and "not supported on Windows" in r["msg"]
+    assert "restart the agent on its host" in r["msg"]
 
 
 @pytest.mark.parametrize("state, code", [("restarted", "ERR_NGROK_1700"), ("stopped", "ERR_NGROK_1701"),
@@ -122,6 +123,7 @@ def test_update_with_no_update_available_is_a_clean_failure(fast):
     fast.put_ngrok("ts_current", update_available=False)
     r = NGROK.run(fast, id="ts_current", state="updated")
     assert r["failed"] is True and r["http_status"] == 400 and "ERR_NGROK_1704" in r["msg"]
+    assert "probably already at the latest version" in r["msg"] and "check the module's options" not in r["msg"]
 
 
 def test_wait_with_update_is_refused_before_anything_is_sent(fast):
