@@ -109,7 +109,8 @@ def test_ping_pause_resume_check_mode_and_idempotence(ansible, emu):
   register: resume
 """
     r, proc = ansible.tasks(tasks, env=env(emu))
-    assert r["check"]["changed"] is True and "cannot tell whether a session is paused" in proc.stdout + proc.stderr
+    output = " ".join((proc.stdout + proc.stderr).split())  # ansible-core 2.16 wraps warnings
+    assert r["check"]["changed"] is True and "cannot tell whether a session is paused" in output
     assert [s["changed"] for s in r["pause"]["sessions"]] == [True, False]
     assert r["pause_again"]["changed"] is False and r["resume"]["changed"] is True
     # check mode sent nothing; the batch of two is sent concurrently, so compare without order
