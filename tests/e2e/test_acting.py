@@ -115,6 +115,6 @@ def test_ping_pause_resume_check_mode_and_idempotence(ansible, emu):
     assert r["pause_again"]["changed"] is False and r["resume"]["changed"] is True
     # check mode sent nothing; the batch of two is sent concurrently, so compare without order
     assert sorted(q["path"] for q in emu.sent("PATCH")) == sorted([
-            "/customer/v2/sessions/ps_demo_reusable/pause", "/customer/v2/sessions/ps_demo_edge01/pause",
-            "/customer/v2/sessions/ps_demo_reusable/pause", "/customer/v2/sessions/ps_demo_reusable/resume"])
+        "/customer/v2/sessions/ps_demo_reusable/pause", "/customer/v2/sessions/ps_demo_edge01/pause",
+        "/customer/v2/sessions/ps_demo_reusable/pause", "/customer/v2/sessions/ps_demo_reusable/resume"])
     assert emu.ping_state("ps_demo_reusable") == {"reusable": True, "paused": False}
