@@ -172,6 +172,19 @@ def check_api_url(api_url):
     return None
 
 
+def batch_error(keys, failures):
+    """One ApiError for a batch: every failed key named, the first few explained."""
+    if len(keys) == 1:
+        return failures[keys[0]]
+    first = next(iter(failures.values()))
+    shown = list(failures.items())[:MAX_DETAILED_FAILURES]
+    detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in shown)
+    if len(failures) > len(shown):
+        detail += " | (%d more alike)" % (len(failures) - len(shown))
+    return ApiError("%d of %d ids failed (%s). %s" % (len(failures), len(keys), ", ".join(failures), detail),
+                    http_status=first.http_status, error=first.error)
+
+
 def split_scheme(api_key):
     """``("Bearer", token)`` for a key written with its scheme, else ``(None, api_key)``."""
     head, sep, tail = (api_key or "").partition(" ")
@@ -674,17 +687,8 @@ class Client:
         """``fetch(key)`` once for every distinct key, concurrently; any failure fails the whole, naming each."""
         keys = list(dict.fromkeys(keys))
         results, failures = self.map(fetch, keys)
-        if len(keys) == 1 and failures:
-            raise failures[keys[0]]
         if failures:
-            first = next(iter(failures.values()))
-            shown = list(failures.items())[:MAX_DETAILED_FAILURES]
-            detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in shown)
-            if len(failures) > len(shown):
-                detail += " | (%d more alike)" % (len(failures) - len(shown))
-            raise ApiError("%d of %d ids failed (%s). %s"
-                           % (len(failures), len(keys), ", ".join(failures), detail),
-                           http_status=first.http_status, error=first.error)
+            raise batch_error(keys, failures)
         return results
 
     def map(self, func, keys):

@@ -174,6 +174,7 @@ def main():
         if p["wait"] and state == "restarted":
             before = {s.get("id") for s in _ngrok.sessions_with_metadata(client, metadata)}
         _ngrok.session_action(client, sid, _ngrok.ACTIONS[state])
+        out["changed"] = True  # sent: even a wait that runs out below reports the change it made
         if not p["wait"]:
             diff(sid if state == "updated" else None)
             return dict(out, changed=True, msg="asked session %s to %s" % (sid, _ngrok.ACTIONS[state]))

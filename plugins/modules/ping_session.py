@@ -113,7 +113,7 @@ error:
 """
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import PING, batch_error
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, argument_spec
 
 
@@ -133,12 +133,20 @@ def main():
                           % ("paused" if p["paused"] else "running"))
             done = {sid: {"id": sid, "paused": None, "changed": True, "msg": "check mode: would %s" % verb}
                     for sid in ids}
+            failures = {}
         else:
-            done = client.fetch_each(ids, lambda sid: _ping.set_paused(client, sid, p["paused"]))
+            distinct = list(dict.fromkeys(ids))
+            done, failures = client.map(lambda sid: _ping.set_paused(client, sid, p["paused"]), distinct)
+            for sid, exc in failures.items():
+                done[sid] = {"id": sid, "paused": None, "changed": False, "msg": exc.msg}
         items = [dict(done[sid]) for sid in ids]
         result = {"sessions": items, "changed": any(item["changed"] for item in items)}
         if p["id"] is not None:
             result["session"] = items[0]
+        if failures:
+            # The others were paused or resumed: say so with the failure, not only the failure.
+            error = batch_error(list(dict.fromkeys(ids)), failures)
+            m.exit(result, failed_msg=error.msg, **error.result())
         return result
 
     m.exit(m.guarded(act, lambda: {"sessions": []}))

@@ -143,6 +143,7 @@ def test_a_restart_wait_that_runs_out_says_so_and_keeps_previous(fast):
     fast.config(ngrok_restart_delay=30)
     r = NGROK.run(fast, id="ts_demo_web01", state="restarted", wait=True, wait_sleep=1, wait_timeout=2)
     assert r["failed"] is True and "Timed out" in r["msg"] and "The restart was sent" in r["msg"]
+    assert r["changed"] is True, "the restart was sent, so the task changed something even though its wait failed"
     assert r["previous"]["id"] == "ts_demo_web01" and r["tunnel_session"] == {}
 
 
@@ -187,6 +188,14 @@ def test_ids_keep_their_order_and_each_reports_its_own_change(emu):
     assert [(s["id"], s["changed"]) for s in r["sessions"]] == [
         ("ps_r2", True), ("ps_demo_edge01", False), ("ps_demo_reusable", True), ("ps_r2", True)]
     assert r["changed"] is True and len(emu.sent("PATCH")) == 3
+
+
+def test_a_batch_with_one_unknown_session_fails_but_reports_what_it_changed(emu):
+    r = PING.run(emu, ids=["ps_demo_reusable", "ps_nobody"], paused=True)
+    assert r["failed"] is True and r["changed"] is True and r["http_status"] == 404
+    assert "1 of 2 ids failed (ps_nobody)" in r["msg"]
+    assert [(s["id"], s["changed"]) for s in r["sessions"]] == [("ps_demo_reusable", True), ("ps_nobody", False)]
+    assert emu.ping_state("ps_demo_reusable")["paused"] is True
 
 
 def test_an_unknown_session_fails(emu):
