@@ -125,10 +125,6 @@ class SessionInfoModule(ProviderModule):
         wanted = self.params["wait_for"]
         self.wait_for = [wanted] if isinstance(wanted, str) else list(wanted or [])
 
-    def fetch_each(self, ids, fetch):
-        """``fetch(id)`` once for every distinct id, concurrently; a failure of any fails the task, naming each."""
-        return self.client.fetch_each(ids, fetch)
-
     def run(self, poll, satisfied, describe):
         """Poll until ``satisfied`` (or once without wait_for) and exit with the result.
 

@@ -25,6 +25,8 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
 )
 
 MAX_CONCURRENCY = 64
+# The defaults of the options that have one, for the argument spec and for plugins that leave them unset.
+DEFAULTS = dict(timeout=10.0, retries=3, validate_certs=True, use_proxy=True, concurrency=8)
 CONNECTION_OPTIONS = ("api_key", "api_url", "timeout", "retries", "validate_certs", "ca_path", "use_proxy",
                       "concurrency")
 
@@ -41,12 +43,12 @@ def connection_spec(provider):
     return dict(
         api_key=dict(type="str", no_log=True, required=True, fallback=(env_fallback, [provider.env_key])),
         api_url=dict(type="str", default=provider.default_url, fallback=(env_fallback, [provider.env_url])),
-        timeout=dict(type="float", default=10.0),
-        retries=dict(type="int", default=3),
-        validate_certs=dict(type="bool", default=True),
+        timeout=dict(type="float", default=DEFAULTS["timeout"]),
+        retries=dict(type="int", default=DEFAULTS["retries"]),
+        validate_certs=dict(type="bool", default=DEFAULTS["validate_certs"]),
         ca_path=dict(type="path"),
-        use_proxy=dict(type="bool", default=True),
-        concurrency=dict(type="int", default=8),
+        use_proxy=dict(type="bool", default=DEFAULTS["use_proxy"]),
+        concurrency=dict(type="int", default=DEFAULTS["concurrency"]),
     )
 
 
@@ -68,10 +70,7 @@ def check_connection(provider, get):
     if reason:
         raise OptionError("Option api_key is not usable: %s. Set it, or the %s environment variable, to the key "
                           "alone." % (reason, provider.env_key))
-    for name, default in (("timeout", 10.0), ("retries", 3), ("concurrency", 8)):
-        if opts[name] is None:
-            opts[name] = default
-    for name, default in (("validate_certs", True), ("use_proxy", True)):
+    for name, default in DEFAULTS.items():
         if opts[name] is None:
             opts[name] = default
     if not opts["timeout"] > 0:

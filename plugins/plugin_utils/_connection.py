@@ -12,12 +12,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
-    check_connection,
-    check_ids,
-    client_from_options,
-)
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, ApiError, check_id
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import check_connection, client_from_options
 
 
 class PluginFailure(AnsibleError):
@@ -43,11 +39,9 @@ def checked_terms(plugin, terms, error=PluginFailure):
     """The lookup's terms as session ids, or ``error`` naming the term that is not one."""
     ids = [term if isinstance(term, str) else str(term) for term in terms]
     for index, value in enumerate(ids):
-        try:
-            check_ids("_terms", [value], single=True)
-        except ApiError as exc:
-            reason = exc.msg.split(" is not a session id: ", 1)[-1]
-            raise error("%s: term %d (%r) is not a session id: %s" % (name_of(plugin), index, value, reason)) from None
+        reason = check_id(value)
+        if reason:
+            raise error("%s: term %d (%r) is not a session id: %s." % (name_of(plugin), index, value, reason))
     return ids
 
 

@@ -453,8 +453,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(head)
                 self.wfile.flush()
                 head = b""
-            for byte in range(len(head + raw)):
-                self.wfile.write((head + raw)[byte:byte + 1])
+            payload = head + raw
+            for byte in range(len(payload)):
+                self.wfile.write(payload[byte:byte + 1])
                 self.wfile.flush()
                 time.sleep(pause)
         except OSError:
