@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make release VERSION=x.y.z: bump galaxy.yml, release the changelog, build the tarball, run galaxy-importer on it,
-# commit, and say what to upload. Refuses a dirty tree and a version that is not newer than the current one.
+# commit, and say what to upload. Refuses a dirty tree, a version that is not newer than the current one, and a
+# release with no changelog fragment waiting.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,6 +19,16 @@ python - "$current" "$version" <<'PY' || die "version $version is not newer than
 import sys
 old, new = (tuple(int(p) for p in v.split(".")) for v in sys.argv[1:])
 sys.exit(0 if new > old else 1)
+PY
+python - <<'PY' || die "no changelog fragment is waiting to be released; add one under changelogs/fragments/ (at least a
+release_summary) and commit it first"
+import pathlib, sys
+import yaml
+released = set()
+for release in (yaml.safe_load(open("changelogs/changelog.yaml", encoding="utf-8")).get("releases") or {}).values():
+    released.update(release.get("fragments") or [])
+waiting = [p.name for p in pathlib.Path("changelogs/fragments").iterdir() if p.suffix in (".yml", ".yaml")]
+sys.exit(0 if set(waiting) - released else 1)
 PY
 sed -i "s/^version: .*/version: $version/" galaxy.yml
 antsibull-changelog release --version "$version"
