@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make release VERSION=x.y.z: bump galaxy.yml, release the changelog, build the tarball, run galaxy-importer on it,
-# commit, and say what to upload. Refuses a dirty tree, a version that is not newer than the current one, and a
+# make release VERSION=x.y.z: bump galaxy.yml and the client's User-Agent version, release the changelog, build the
+# tarball, run galaxy-importer on it, commit, and say what to upload. Refuses a dirty tree, a version that is not newer than the current one, and a
 # release with no changelog fragment waiting.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,6 +31,9 @@ waiting = [p.name for p in pathlib.Path("changelogs/fragments").iterdir() if p.s
 sys.exit(0 if set(waiting) - released else 1)
 PY
 sed -i "s/^version: .*/version: $version/" galaxy.yml
+sed -i "s/^COLLECTION_VERSION = \".*\"/COLLECTION_VERSION = \"$version\"/" plugins/module_utils/_client.py
+grep -q "^COLLECTION_VERSION = \"$version\"" plugins/module_utils/_client.py \
+  || die "could not set COLLECTION_VERSION in plugins/module_utils/_client.py"
 antsibull-changelog release --version "$version"
 antsibull-changelog lint
 out="$root/.build/release"
@@ -39,7 +42,7 @@ ansible-galaxy collection build . --output-path "$out" --force >/dev/null
 tarball="$out/tunnels-sessions-$version.tar.gz"
 [ -f "$tarball" ] || die "the build did not produce $tarball"
 bash tools/galaxy-importer.sh "$tarball"
-git add galaxy.yml CHANGELOG.rst changelogs
+git add galaxy.yml plugins/module_utils/_client.py CHANGELOG.rst changelogs
 git commit -q -m "Release $version"
 git tag -a "$version" -m "tunnels.sessions $version"
 cat <<MSG

@@ -38,6 +38,8 @@ except ImportError:  # pragma: no cover - exercised by a test that hides request
     HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml's version by make release; a unit test checks it
+USER_AGENT = "tunnels.sessions/" + COLLECTION_VERSION
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 BACKOFF_BASE = 0.5  # seconds; attempt n sleeps up to BACKOFF_BASE * 2**n
@@ -333,7 +335,7 @@ class Client:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.session.headers.update({"Accept": "application/json", "User-Agent": "tunnels.sessions/0.1.0"})
+        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         if not validate_certs:
             try:
                 requests.packages.urllib3.disable_warnings()

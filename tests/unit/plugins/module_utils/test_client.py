@@ -8,6 +8,7 @@ import time
 
 import harness  # pylint: disable=import-error
 import pytest
+import yaml
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _client
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
@@ -53,6 +54,14 @@ def test_ngrok_sends_bearer_key_and_version_header(emu):
     headers = emu.requests()[-1]["headers"]
     assert headers["Authorization"] == "Bearer " + harness.NGROK_KEY
     assert headers["Ngrok-Version"] == "2"
+
+
+def test_user_agent_names_the_released_version(emu):
+    # Provider support identifies clients by User-Agent; it must name the version users installed.
+    version = yaml.safe_load((harness.ROOT / "galaxy.yml").read_text())["version"]
+    client = ping(emu)
+    client.get("get", client.url("sessions", "ps_demo_edge01", "status"))
+    assert emu.requests()[-1]["headers"]["User-Agent"] == "tunnels.sessions/" + version
 
 
 def test_ping_sends_the_raw_key(emu):
