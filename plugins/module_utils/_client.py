@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - exercised by a test that hides request
     HTTPAdapter = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-COLLECTION_VERSION = "0.1.0"  # kept equal to galaxy.yml's version by make release; a unit test checks it
+COLLECTION_VERSION = "0.2.0"  # kept equal to galaxy.yml's version by make release; a unit test checks it
 USER_AGENT = "tunnels.sessions/" + COLLECTION_VERSION
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
