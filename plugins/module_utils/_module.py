@@ -25,15 +25,16 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
 )
 
 
-def argument_spec(provider, wait_for=None, with_ids=True, **module_options):
+def argument_spec(provider, wait_for=None, with_ids=True, with_wait=True, **module_options):
     """The shared connection, id and wait options, merged with the module's own."""
     spec = connection_spec(provider)
     if with_ids:
         spec.update(id=dict(type="str"), ids=dict(type="list", elements="str"))
-    spec.update(
-        wait_timeout=dict(type="int", default=300),
-        wait_sleep=dict(type="int", default=5),
-    )
+    if with_wait:
+        spec.update(
+            wait_timeout=dict(type="int", default=300),
+            wait_sleep=dict(type="int", default=5),
+        )
     if wait_for is not None:
         spec["wait_for"] = wait_for
     spec.update(module_options)

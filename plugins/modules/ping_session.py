@@ -118,12 +118,11 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._module import Pr
 
 
 def main():
-    spec = argument_spec(PING, paused=dict(type="bool", required=True))
-    for name in ("wait_timeout", "wait_sleep"):
-        del spec[name]
+    spec = argument_spec(PING, with_wait=False, paused=dict(type="bool", required=True))
     m = ProviderModule(PING, spec, mutually_exclusive=[("id", "ids")], required_one_of=[("id", "ids")])
     p, client = m.params, m.client
     ids = [p["id"]] if p["id"] is not None else p["ids"]
+    distinct = list(dict.fromkeys(ids))  # each session is sent one command, however often it is named
     verb = "pause" if p["paused"] else "resume"
 
     def act():
@@ -135,7 +134,6 @@ def main():
                     for sid in ids}
             failures = {}
         else:
-            distinct = list(dict.fromkeys(ids))
             done, failures = client.map(lambda sid: _ping.set_paused(client, sid, p["paused"]), distinct)
             for sid, exc in failures.items():
                 done[sid] = {"id": sid, "paused": None, "changed": False, "msg": exc.msg}
@@ -145,7 +143,7 @@ def main():
             result["session"] = items[0]
         if failures:
             # The others were paused or resumed: say so with the failure, not only the failure.
-            error = batch_error(list(dict.fromkeys(ids)), failures)
+            error = batch_error(distinct, failures)
             m.exit(result, failed_msg=error.msg, **error.result())
         return result
 
