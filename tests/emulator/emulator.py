@@ -137,6 +137,11 @@ def cel_match(expr, obj):
     return any(results)
 
 
+def utc_now():
+    """The current time the way ngrok writes timestamps."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def public(record):
     """A record as the API shows it: hidden emulator fields (leading underscore) left out."""
     return {k: v for k, v in record.items() if not k.startswith("_")}
@@ -195,7 +200,7 @@ class State:
     def put_ngrok(self, sid, fields):
         session = self.ngrok.get(sid, {"agent_version": "3.18.4", "region": "us", "os": "linux",
                                        "transport": "ngrok/v2", "ip": "127.0.0.1", "metadata": "",
-                                       "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                       "started_at": utc_now(),
                                        "credential": {"id": "cr_emulator", "uri": ""}})
         session.update(fields)
         if "degraded" in session:
@@ -204,12 +209,16 @@ class State:
         session["id"] = sid
         self.ngrok[sid] = session
 
+    def owned_by(self, sid):
+        """``(table, key)`` of every tunnel and agent endpoint of session ``sid``."""
+        return [(table, key) for table in (self.tunnels, self.endpoints) for key, item in table.items()
+                if (item.get("tunnel_session") or {}).get("id") == sid]
+
     def drop_ngrok(self, sid):
         """An agent that goes offline takes its tunnels and agent endpoints with it."""
         self.ngrok.pop(sid, None)
-        for table in (self.tunnels, self.endpoints):
-            for key in [k for k, v in table.items() if (v.get("tunnel_session") or {}).get("id") == sid]:
-                del table[key]
+        for table, key in self.owned_by(sid):
+            del table[key]
 
     def restart_ngrok(self, sid):
         """The agent reconnects: a new session id, the same metadata, its tunnels and endpoints moved over."""
@@ -218,14 +227,12 @@ class State:
             return
         self.counter += 1
         new_id = "%s_r%d" % (sid.split("_r")[0], self.counter)
-        fields = dict(public(old), started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        fields = dict(public(old), started_at=utc_now())
         fields.pop("id", None)
         fields.pop("uri", None)
         self.put_ngrok(new_id, fields)
-        for table in (self.tunnels, self.endpoints):
-            for item in table.values():
-                if (item.get("tunnel_session") or {}).get("id") == sid:
-                    item["tunnel_session"] = {"id": new_id, "uri": ""}
+        for table, key in self.owned_by(sid):
+            table[key]["tunnel_session"] = {"id": new_id, "uri": ""}
 
     def add_tunnel(self, fields):
         self.counter += 1
@@ -233,7 +240,7 @@ class State:
         sid = fields.pop("tunnel_session_id", None)
         tunnel = {"id": tid, "public_url": "https://%s.example.test" % tid, "proto": "https",
                   "forwards_to": "http://localhost:80", "region": "us", "metadata": "",
-                  "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "started_at": utc_now(),
                   "tunnel_session": {"id": sid, "uri": ""}}
         tunnel.update(fields)
         self.tunnels[tid] = tunnel
@@ -253,11 +260,11 @@ class State:
         tid = fields.pop("tunnel_id", None)
         url = fields.get("url") or "https://%s.example.test" % eid
         parts = urlsplit(url)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        now = utc_now()
         endpoint = {"id": eid, "region": "us", "created_at": now, "updated_at": now, "url": url,
                     "public_url": url, "proto": parts.scheme, "scheme": parts.scheme,
-                    "host": parts.hostname or "", "port": parts.port or (443 if parts.scheme == "https" else 80),
-                    "hostport": "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),
+                    "host": parts.hostname or "", "port": port, "hostport": "%s:%s" % (parts.hostname, port),
                     "type": "agent" if sid else "cloud", "metadata": "", "description": "",
                     "upstream_url": None, "upstream_protocol": None, "bindings": ["public"],
                     "pooling_enabled": False, "principal": {"id": "bot_emulator", "uri": ""},
