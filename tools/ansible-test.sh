@@ -2,11 +2,16 @@
 # ansible-test needs the tree at ansible_collections/tunnels/sessions and refuses symlinks: copy it there.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-# One copy per ansible-test release and Python, outside this git checkout (ansible-test lists files with git):
-# its own venvs under tests/output are kept between runs.
+# One copy per checkout, ansible-test release and Python, outside this git checkout (ansible-test lists files
+# with git): its own venvs under tests/output are kept between runs. Two checkouts never share a copy, and two
+# runs from one checkout take turns (a lock), since each run replaces the copy.
 flavour=$( (ansible-test --version; python3 --version) 2>/dev/null | tr -c 'A-Za-z0-9.' '_')
-dest="${TMPDIR:-/tmp}/tunnels-sessions-ansible-test-$(id -u)-$flavour/ansible_collections/tunnels/sessions"
+checkout=$(printf '%s' "$root" | sha256sum | cut -c1-12)
+top="${TMPDIR:-/tmp}/tunnels-sessions-ansible-test-$(id -u)-$checkout-$flavour"
+dest="$top/ansible_collections/tunnels/sessions"
 mkdir -p "$dest/tests"
+exec 9>"$top.lock"
+flock 9
 find "$dest" -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
 find "$dest/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
 tar -C "$root" --exclude ./.git --exclude ./.ansible --exclude ./.venv --exclude './.venv-*' --exclude ./.build \
@@ -23,7 +28,9 @@ print(re.search(r"pip='([0-9.]+)'", text).group(1))
 PY
 )
   mkdir -p "$HOME/.ansible/test/cache"
-  cp "$offline" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+  # Shared by every checkout: written whole, then renamed, so a concurrent run never reads half a file.
+  cp "$offline" "$HOME/.ansible/test/cache/.get_pip.$$"
+  mv -f "$HOME/.ansible/test/cache/.get_pip.$$" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 fi
 cd "$dest"
 ansible-test "$@"

@@ -39,11 +39,11 @@ def test_fleet_gate_deploys_no_host_when_one_is_unhealthy(ansible, emu):
 
 def test_wait_then_deploy_waits_for_the_agent(ansible, emu):
     emu.add_tunnel("ts_web03", public_url="https://web-03.example.test")
-    emu.put_ngrok("ts_web03", metadata="web-03", after=2)
+    emu.put_ngrok("ts_web03", metadata="web-03", after_requests=1, after_match="/tunnel_sessions")
     proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=keys_env(emu))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     match = re.search(r"DEPLOYING via https://web-03\.example\.test after (\d+) poll", proc.stdout)
-    assert match and int(match.group(1)) >= 2
+    assert match and int(match.group(1)) == 2, proc.stdout
 
 
 def test_wait_then_deploy_times_out_clearly(ansible, emu):

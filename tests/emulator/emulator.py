@@ -27,6 +27,9 @@ Standard library only. One loopback port serves:
   - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields, ``reusable``, ``paused``; ``"after": s``
     delays it); ``GET /_emulator/ping/sessions/{id}/state`` its hidden ``reusable`` / ``paused``
   - ``PUT|DELETE /_emulator/ping/zones/{code}`` (body: ``name``, ``has_active_nodes``; ``"after": s`` delays it)
+  - Every delayed change above also takes ``"after_requests": n`` instead of ``"after"``: it is seen from the
+    (n+1)-th API request on whose path holds ``"after_match"`` (any API request by default). Tests that wait
+    on a change use it, so they count polls instead of racing the clock.
   - ``POST /_emulator/faults`` one rule or a list; ``DELETE /_emulator/faults`` clears them. A rule:
     ``{"match": "<substring of the path>", "times": 1, "status": 503, "headers": {}, "json": ...,
     "body": "<text>", "body_b64": "<bytes>", "pad": <bytes of filler>, "delay": <s>,
@@ -185,6 +188,7 @@ class State:
         self.log = []
         self.config = copy.deepcopy(DEFAULT_CONFIG)
         self.windows = {}  # (provider, key) -> deque of the monotonic times of the requests it served
+        self.pending = []  # changes waiting for a number of API requests: [left, path substring, action]
         if seed == "demo":
             for s in DEMO_NGROK:
                 self.put_ngrok(s["id"], dict(s))
@@ -273,6 +277,22 @@ class State:
         endpoint.update(fields)
         self.endpoints[eid] = endpoint
         return endpoint
+
+    def count_request(self, path):
+        """Apply the changes whose requests have been served, before this one is answered (lock held).
+
+        A change made with ``after_requests: n`` is seen from the (n+1)-th matching request on: what a test
+        waits on moves with the polls it counts, never with the wall clock.
+        """
+        due = []
+        for entry in self.pending:
+            if entry[1] in path:
+                entry[0] -= 1
+                if entry[0] < 0:
+                    due.append(entry)
+        for entry in due:
+            self.pending.remove(entry)
+            entry[2]()
 
     def take_fault(self, path):
         for rule in self.faults:
@@ -378,6 +398,7 @@ class Handler(BaseHTTPRequestHandler):
                                        "headers": dict(self.headers.items()),
                                        "body": body[:MAX_LOGGED_BODY].decode("utf-8", "replace")})
                 del self.state.log[:-MAX_LOG]
+                self.state.count_request(self.path)
                 fault = self.state.take_fault(self.path)
                 self.state.in_flight += 1
                 self.state.max_in_flight = max(self.state.max_in_flight, self.state.in_flight)
@@ -648,7 +669,15 @@ class Handler(BaseHTTPRequestHandler):
     # ----- admin -----
 
     def later(self, body, action):
+        """``action`` now, ``after`` seconds from now, or once ``after_requests`` matching API requests were
+        answered (``after_match``: a substring of their path; any API request by default)."""
         delay = float(body.pop("after", 0) or 0)
+        count = int(body.pop("after_requests", 0) or 0)
+        match = body.pop("after_match", "") or ""
+        if count > 0:
+            with self.state.lock:
+                self.state.pending.append([count, match, action])
+            return
         if delay <= 0:
             with self.state.lock:
                 action()

@@ -68,14 +68,16 @@ class Emulator:
     def put_ngrok(self, sid, **fields):
         return self.admin("PUT", "/ngrok/sessions/" + quote(sid, safe=""), fields)
 
-    def delete_ngrok(self, sid, after=0):
-        return self.admin("DELETE", "/ngrok/sessions/" + quote(sid, safe=""), {"after": after})
+    def delete_ngrok(self, sid, **when):
+        """Take a session away now, or later: ``after`` seconds, ``after_requests`` (see the emulator)."""
+        return self.admin("DELETE", "/ngrok/sessions/" + quote(sid, safe=""), when)
 
     def put_ping(self, sid, **fields):
         return self.admin("PUT", "/ping/sessions/" + quote(sid, safe=""), fields)
 
-    def delete_ping(self, sid, after=0):
-        return self.admin("DELETE", "/ping/sessions/" + quote(sid, safe=""), {"after": after})
+    def delete_ping(self, sid, **when):
+        """Take a session away now, or later: ``after`` seconds, ``after_requests`` (see the emulator)."""
+        return self.admin("DELETE", "/ping/sessions/" + quote(sid, safe=""), when)
 
     def add_tunnel(self, session_id, **fields):
         return self.admin("POST", "/ngrok/tunnels", dict(fields, tunnel_session_id=session_id))

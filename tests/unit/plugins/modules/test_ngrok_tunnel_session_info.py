@@ -118,22 +118,22 @@ def test_include_tunnels_with_id(emu):
 
 
 def test_wait_for_online_polls_until_the_session_appears(emu):
-    emu.put_ngrok("ts_later", after=1.5)
+    emu.put_ngrok("ts_later", after_requests=1)
     r = run(emu, id="ts_later", wait_for="online", wait_sleep=1, wait_timeout=30)
-    assert r["found"] is True and r["attempts"] >= 2
+    assert r["found"] is True and r["attempts"] == 2
 
 
 def test_wait_for_offline_in_ids_mode(emu):
-    emu.delete_ngrok("ts_demo_web01", after=1.5)
+    emu.delete_ngrok("ts_demo_web01", after_requests=1)
     r = run(emu, ids=["ts_demo_web01", "ts_none"], wait_for="offline", wait_sleep=1, wait_timeout=30)
     assert [s["found"] for s in r["tunnel_sessions"]] == [False, False]
-    assert r["attempts"] >= 2
+    assert r["attempts"] == 2
 
 
 def test_wait_for_in_list_mode_until_one_matches(emu):
-    emu.put_ngrok("ts_canary", metadata="canary", after=1.2)
+    emu.put_ngrok("ts_canary", metadata="canary", after_requests=1)
     r = run(emu, metadata="canary", wait_for="online", wait_sleep=1, wait_timeout=30)
-    assert [s["id"] for s in r["tunnel_sessions"]] == ["ts_canary"]
+    assert [s["id"] for s in r["tunnel_sessions"]] == ["ts_canary"] and r["attempts"] == 2
 
 
 def test_a_wait_that_times_out_fails_names_the_state_and_returns_the_last_result(emu):
