@@ -31,9 +31,9 @@ waiting = [p.name for p in pathlib.Path("changelogs/fragments").iterdir() if p.s
 sys.exit(0 if set(waiting) - released else 1)
 PY
 sed -i "s/^version: .*/version: $version/" galaxy.yml
-sed -i "s/^COLLECTION_VERSION = \".*\"/COLLECTION_VERSION = \"$version\"/" plugins/module_utils/_client.py
-grep -q "^COLLECTION_VERSION = \"$version\"" plugins/module_utils/_client.py \
-  || die "could not set COLLECTION_VERSION in plugins/module_utils/_client.py"
+sed -i "s/^COLLECTION_VERSION = \".*\"/COLLECTION_VERSION = \"$version\"/" plugins/module_utils/_version.py
+grep -q "^COLLECTION_VERSION = \"$version\"" plugins/module_utils/_version.py \
+  || die "could not set COLLECTION_VERSION in plugins/module_utils/_version.py"
 antsibull-changelog release --version "$version"
 antsibull-changelog lint
 out="$root/.build/release"
@@ -42,7 +42,7 @@ ansible-galaxy collection build . --output-path "$out" --force >/dev/null
 tarball="$out/tunnels-sessions-$version.tar.gz"
 [ -f "$tarball" ] || die "the build did not produce $tarball"
 bash tools/galaxy-importer.sh "$tarball"
-git add galaxy.yml plugins/module_utils/_client.py CHANGELOG.rst changelogs
+git add galaxy.yml plugins/module_utils/_version.py CHANGELOG.rst changelogs
 git commit -q -m "Release $version"
 git tag -a "$version" -m "tunnels.sessions $version"
 cat <<MSG

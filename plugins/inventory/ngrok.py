@@ -82,8 +82,8 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._connection import call, client_for
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin
 
 
 def upstream_port(url):
@@ -140,14 +140,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _fetch(self):
         """The online sessions and their agent endpoints: one walk of each listing."""
-        client = client_for(self, NGROK, error=AnsibleParserError)
+        front = ProviderPlugin(self, NGROK, "inventory", error=AnsibleParserError)
+        client = front.client
 
         def work():
             sessions = _ngrok.list_sessions(client, self.get_option("filter"))
             endpoints = _ngrok.endpoints_by_session(client) if sessions else {}
             return {"sessions": sessions, "endpoints": {s["id"]: endpoints.get(s.get("id"), []) for s in sessions
                                                         if isinstance(s.get("id"), str)}}
-        return call(self, client, work, error=AnsibleParserError)
+        return front.run(work)
 
     def _populate(self, data):
         strict = self.get_option("strict")

@@ -67,8 +67,8 @@ _list:
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._connection import lookup_items
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import lookup_items
 
 
 class LookupModule(LookupBase):

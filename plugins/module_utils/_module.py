@@ -6,66 +6,53 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""What every module of the collection shares: options, validation, waiting and failing cleanly."""
+"""The front end of every module: options in, one client, waiting, and one clean result or failure out.
+
+Its twin for lookups and the inventory is ``plugin_utils/_plugin.py``; both check options with ``_options``,
+build the client with ``Client.from_options`` and turn failures into messages with ``_errors.guarded``.
+"""
 
 from __future__ import annotations
 
 import time
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError, guarded
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
-    OptionError,
+    ModuleNames,
     check_connection,
     check_ids,
-    client_from_options,
+    check_wait,
     connection_spec,
 )
+from ansible_collections.tunnels.sessions.plugins.module_utils._wait import poll_until, timed_out
 
 
-def argument_spec(provider, wait_for=None, with_ids=True, with_wait=True, **module_options):
-    """The shared connection, id and wait options, merged with the module's own."""
-    spec = connection_spec(provider)
-    if with_ids:
-        spec.update(id=dict(type="str"), ids=dict(type="list", elements="str"))
-    if with_wait:
-        spec.update(
-            wait_timeout=dict(type="int", default=300),
-            wait_sleep=dict(type="int", default=5),
-        )
-    if wait_for is not None:
-        spec["wait_for"] = wait_for
-    spec.update(module_options)
-    return spec
+def id_options(required=False):
+    """``id`` and ``ids``: one session, or many fetched concurrently."""
+    return dict(id=dict(type="str", required=required), ids=dict(type="list", elements="str"))
 
 
-def poll_until(poll, satisfied, wait_timeout, wait_sleep, started):
-    """Call ``poll()`` until ``satisfied(result)`` or ``wait_timeout`` seconds from ``started`` (monotonic).
-
-    Returns ``(result, attempts, timed_out)``: a poll is never started when the next sleep would end past the
-    deadline, so the wait overshoots by at most one poll.
-    """
-    attempts = 0
-    for dummy in range(1000000):
-        attempts += 1
-        result = poll()
-        if satisfied(result):
-            return result, attempts, False
-        if time.monotonic() - started + wait_sleep > wait_timeout:
-            return result, attempts, True
-        time.sleep(wait_sleep)
-    return result, attempts, True  # pragma: no cover - a million polls take longer than any wait_timeout
+def wait_options():
+    """``wait_timeout`` and ``wait_sleep``, documented by the ``tunnels.sessions.wait`` doc fragment."""
+    return dict(wait_timeout=dict(type="int", default=300), wait_sleep=dict(type="int", default=5))
 
 
 class ProviderModule:
-    """An AnsibleModule, its checked options and the one client built from them."""
+    """An AnsibleModule, its checked options and the one client built from them.
 
-    def __init__(self, provider, spec, **module_kwargs):
+    ``options`` are the module's own, merged with the shared connection options.
+    """
+
+    def __init__(self, provider, options, **module_kwargs):
+        spec = connection_spec(provider)
+        spec.update(options)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
         self.params = self.module.params
         self.provider = provider
+        self.names = ModuleNames(provider)
         self.started = time.monotonic()
         self.client = None
         if REQUESTS_IMPORT_ERROR is not None:
@@ -74,40 +61,55 @@ class ProviderModule:
         try:
             # The cleaned key is kept apart from params, which Ansible echoes in invocation.module_args
             # masked only in their original form.
-            opts = check_connection(provider, p.get)
-            if p.get("wait_timeout") is not None and p["wait_timeout"] < 0:
-                raise OptionError("Option wait_timeout must be 0 or more seconds, got %s." % p["wait_timeout"])
-            if p.get("wait_sleep") is not None and p["wait_sleep"] < 1:
-                raise OptionError("Option wait_sleep must be at least 1 second, got %s." % p["wait_sleep"])
-            if p.get("id") is not None:
-                check_ids("id", [p["id"]], single=True)
-            if p.get("ids") is not None:
-                check_ids("ids", p["ids"])
+            opts = check_connection(provider, p.get, self.names)
+            check_wait(self.names, p.get("wait_timeout"), p.get("wait_sleep"))
+            for option in ("id", "ids"):
+                if p.get(option) is not None:
+                    check_ids(self.names, option, p[option] if option == "ids" else [p[option]],
+                              single=option == "id")
         except OptionError as exc:
             self.fail(exc.msg)
-        self.client = client_from_options(provider, opts)
+        self.client = Client.from_options(provider, opts, self.names)
         if not opts["validate_certs"]:
             self.module.warn("validate_certs is false: the TLS certificate of %s is not checked, so the key "
                              "could be sent to an impostor." % opts["api_url"])
 
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    def warn(self, text):
+        self.module.warn(text)
+
     def fail(self, msg, **extra):
         self.module.fail_json(msg=msg, changed=False, **extra)
 
-    def guarded(self, work, result_so_far):
-        """``work()``; an ApiError or any unexpected error becomes one clean failure with ``result_so_far()``."""
-        try:
-            return work()
-        except ApiError as exc:
-            self.exit(result_so_far(), failed_msg=exc.msg, **exc.result())
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            # Nothing an upstream answers may end in a traceback: report it plainly instead.
-            self.exit(result_so_far(), failed_msg=self.client.redact(
-                "Unexpected error while asking %s (%s: %s); please report this as a bug of tunnels.sessions."
-                % (self.provider.name, type(exc).__name__, exc)),
-                exception=self.client.redact(traceback.format_exc()))
-        return None  # pragma: no cover - exit() does not return
+    def run(self, work, result_so_far):
+        """``work()`` and exit with its result; any failure exits with ``result_so_far()`` and one clean msg."""
+        value, error = guarded(work, self.provider, self.client.redact)
+        if error is not None:
+            extra = error.result()
+            if getattr(error, "traceback", None):
+                extra["exception"] = error.traceback
+            self.exit(result_so_far(), failed_msg=error.msg, **extra)
+        self.exit(value)
+
+    def wait(self, poll, satisfied, started=None):
+        """``poll()`` until ``satisfied``, every ``wait_sleep`` s for ``wait_timeout`` s from ``started``.
+
+        ``started`` defaults to the module's start. Returns ``(result, attempts, timed_out)``.
+        """
+        return poll_until(poll, satisfied, self.params["wait_timeout"], self.params["wait_sleep"],
+                          self.started if started is None else started)
+
+    def timed_out(self, started, attempts, wanted, last_seen, then=""):
+        return timed_out(self.started if started is None else started, self.params["wait_timeout"], attempts,
+                         wanted, last_seen, then)
 
     def exit(self, result, failed_msg=None, **extra):
+        for seconds, why in self.client.waits:
+            self.module.warn("Waited %.0f s before retrying: %s; the task took that much longer." % (seconds, why))
+        self.client.waits = []
         result = dict(result, requests=self.client.requests_sent,
                       elapsed=round(time.monotonic() - self.started, 3), **extra)
         result.setdefault("changed", False)
@@ -121,18 +123,19 @@ class SessionInfoModule(ProviderModule):
 
     def __init__(self, provider, wait_for, required_one_of=None, mutually_exclusive=(("id", "ids"),),
                  with_ids=True, **module_options):
-        super().__init__(provider, argument_spec(provider, wait_for, with_ids=with_ids, **module_options),
-                         mutually_exclusive=list(mutually_exclusive), required_one_of=required_one_of)
+        options = dict(id_options() if with_ids else {}, **wait_options())
+        options.update(wait_for=wait_for, **module_options)
+        super().__init__(provider, options, mutually_exclusive=list(mutually_exclusive),
+                         required_one_of=required_one_of)
         wanted = self.params["wait_for"]
         self.wait_for = [wanted] if isinstance(wanted, str) else list(wanted or [])
 
-    def run(self, poll, satisfied, describe):
+    def run_info(self, poll, satisfied, describe):
         """Poll until ``satisfied`` (or once without wait_for) and exit with the result.
 
         ``poll()`` returns the result dict; ``satisfied(result)`` says whether the wanted
         state is reached; ``describe(result)`` says in words what was last seen.
         """
-        p = self.params
         state = {"result": {}, "attempts": 0}
 
         def counted_poll():
@@ -140,15 +143,11 @@ class SessionInfoModule(ProviderModule):
             state["result"] = poll()
             return state["result"]
 
-        def done(result):
-            return not self.wait_for or satisfied(result)
+        def work():
+            result, attempts, out_of_time = self.wait(counted_poll, lambda r: not self.wait_for or satisfied(r))
+            if out_of_time:
+                self.exit(dict(result, attempts=attempts), failed_msg=self.timed_out(
+                    None, attempts, " or ".join(self.wait_for), describe(result)))
+            return dict(result, attempts=attempts)
 
-        result, attempts, timed_out = self.guarded(
-            lambda: poll_until(counted_poll, done, p["wait_timeout"], p["wait_sleep"], self.started),
-            lambda: dict(state["result"], attempts=state["attempts"]))
-        if timed_out:
-            elapsed = time.monotonic() - self.started
-            self.exit(dict(result, attempts=attempts), failed_msg=(
-                "Timed out after %.1f s (wait_timeout=%s, %d polls) waiting for %s; last seen: %s."
-                % (elapsed, p["wait_timeout"], attempts, " or ".join(self.wait_for), describe(result))))
-        self.exit(dict(result, attempts=attempts))
+        self.run(work, lambda: dict(state["result"], attempts=state["attempts"]))

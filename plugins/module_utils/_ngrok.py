@@ -13,7 +13,9 @@ Every function takes a ``Client`` for ngrok and returns plain data; failures are
 
 from __future__ import annotations
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._listing import pages, paginate
 
 PAGE_SIZE = 100  # the most ngrok answers per page
 
@@ -26,7 +28,7 @@ def get_session(client, session_id):
 
 def list_sessions(client, cel_filter=None):
     """Every online tunnel session (all pages), in the API's order, optionally narrowed by a CEL filter."""
-    return client.paginate("Listing ngrok tunnel sessions", sessions_url(client, cel_filter), "tunnel_sessions")
+    return paginate(client, "Listing ngrok tunnel sessions", sessions_url(client, cel_filter), "tunnel_sessions")
 
 
 def sessions_url(client, cel_filter=None):
@@ -45,11 +47,11 @@ def sessions_by_ids(client, ids):
     """
     wanted = list(dict.fromkeys(ids))
     if len(wanted) < 2:
-        return client.fetch_each(wanted, lambda sid: get_session(client, sid))
+        return fetch_each(client, wanted, lambda sid: get_session(client, sid))
     found = {}
     missing = set(wanted)
     read = 0
-    for items, more in client.pages("Listing ngrok tunnel sessions", sessions_url(client), "tunnel_sessions"):
+    for items, more in pages(client, "Listing ngrok tunnel sessions", sessions_url(client), "tunnel_sessions"):
         read += 1
         for session in items:
             sid = session.get("id")
@@ -61,8 +63,8 @@ def sessions_by_ids(client, ids):
         if not missing or read + len(missing) >= len(wanted):
             break
     if missing:
-        found.update(client.fetch_each([sid for sid in wanted if sid in missing],
-                                       lambda sid: get_session(client, sid)))
+        found.update(fetch_each(client, [sid for sid in wanted if sid in missing],
+                                lambda sid: get_session(client, sid)))
     return {sid: found.get(sid) for sid in wanted}
 
 
@@ -73,7 +75,7 @@ def ids_item(session_id, session):
 
 def _by_session(client, what, path, list_key):
     by_session = {}
-    for item in client.paginate(what, client.url(path, limit=PAGE_SIZE), list_key):
+    for item in paginate(client, what, client.url(path, limit=PAGE_SIZE), list_key):
         ref = item.get("tunnel_session")
         if isinstance(ref, dict) and isinstance(ref.get("id"), str):
             by_session.setdefault(ref["id"], []).append(item)
@@ -130,7 +132,7 @@ def session_action(client, session_id, action):
         code = (exc.error or {}).get("code")
         hint = ACTION_HINTS.get(code) or (REFUSAL_HINTS.get(action) if exc.http_status == 400 else None)
         if hint:
-            exc.msg = exc.msg.replace("; check the module's options.", ".").rstrip(".") + "; " + hint + "."
+            exc.todo = hint  # what ngrok's refusal means for this operation replaces the generic advice
         raise
 
 
@@ -146,3 +148,17 @@ def sessions_with_metadata(client, metadata):
             raise
         sessions = list_sessions(client)
     return [s for s in sessions if s.get("metadata") == metadata]
+
+
+def new_sessions_with_metadata(client, metadata, known):
+    """Online sessions with exactly ``metadata`` whose id is not in ``known``: an agent back after a restart."""
+    return [s for s in sessions_with_metadata(client, metadata) if s.get("id") not in known]
+
+
+# Named predicates for waits on one session (None: not online) or on a list of sessions.
+def is_offline(session):
+    return session is None
+
+
+def any_found(sessions):
+    return bool(sessions)

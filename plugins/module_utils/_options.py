@@ -6,23 +6,24 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""The connection options, declared once for modules (argument spec) and controller plugins (get_option).
+"""Every input check, and how each caller names its settings.
 
-Modules read them from their parameters, lookups and the inventory from ``get_option``; both hand a
-getter to ``client_from_options``, which checks every value the same way and builds the one ``Client``.
-The option documentation lives in the ``tunnels.sessions.connection`` doc fragment.
+The connection options are declared once, for modules (argument spec) and controller plugins (``get_option``):
+both hand a getter to ``check_connection``, which checks every value the same way. Ids are checked by one
+function whether they come from module options or lookup terms. A ``Names`` object tells every message how
+the caller's user sets an option: module options and environment variables for a module, plugin options,
+variables and environment variables for a lookup or the inventory. The option documentation lives in the
+``tunnels.sessions.connection`` doc fragment.
 """
 
 from __future__ import annotations
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
-    ApiError,
-    Client,
-    check_api_key,
-    check_api_url,
-    check_ca_path,
-    check_id,
-)
+import os
+import ssl
+from urllib.parse import urlsplit
+
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import split_scheme
 
 MAX_CONCURRENCY = 64
 # The defaults of the options that have one, for the argument spec and for plugins that leave them unset.
@@ -31,18 +32,62 @@ CONNECTION_OPTIONS = ("api_key", "api_url", "timeout", "retries", "validate_cert
                       "concurrency")
 
 
-class OptionError(ApiError):
-    """An option that cannot be used; nothing was sent."""
+class ModuleNames:
+    """How a module's user sets things: module options, with the environment variables they fall back on."""
+
+    options = "the module's options"
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    def option(self, name):
+        env = self.provider.env.get(name)
+        return "%s (or the %s environment variable)" % (name, env) if env else name
+
+    def label(self, name):
+        """How a message names the option itself."""
+        return "Option %s" % name
+
+    def item(self, name, index, value, single):
+        return "Option %s %r" % (name, value) if single else "Option %s, entry %d (%r)," % (name, index, value)
+
+
+class PluginNames(ModuleNames):
+    """How a lookup's or the inventory's user sets things: the plugin's options, variables, environment."""
+
+    def __init__(self, provider, kind):
+        super().__init__(provider)
+        self.kind = kind  # "lookup" or "inventory"
+        self.options = "the %s's options" % ("inventory file" if kind == "inventory" else kind)
+
+    def option(self, name):
+        ways = []
+        if name in self.provider.plugin_vars and self.kind == "lookup":
+            ways.append("the variable %s" % self.provider.plugin_vars[name])
+        if name in self.provider.env:
+            ways.append("the %s environment variable" % self.provider.env[name])
+        where = "in the inventory file" if self.kind == "inventory" else "of the lookup"
+        return "%s %s%s" % (name, where, " (or %s)" % " or ".join(ways) if ways else "")
+
+    def label(self, name):
+        return "The %s's option %s" % ("inventory file" if self.kind == "inventory" else self.kind, name)
+
+    def item(self, name, index, value, single):
+        return "term %d (%r)" % (index, value)
 
 
 def connection_spec(provider):
-    """The argument spec of the connection options, for ``AnsibleModule``."""
+    """The argument spec of the connection options, for ``AnsibleModule``.
+
+    ``api_key`` is not ``required`` there: its absence is checked with the rest, so the message can name its
+    environment variable too.
+    """
     # Imported here: controller plugins use the rest of this file without AnsibleModule's machinery.
     from ansible.module_utils.basic import env_fallback  # pylint: disable=import-outside-toplevel
 
     return dict(
-        api_key=dict(type="str", no_log=True, required=True, fallback=(env_fallback, [provider.env_key])),
-        api_url=dict(type="str", default=provider.default_url, fallback=(env_fallback, [provider.env_url])),
+        api_key=dict(type="str", no_log=True, fallback=(env_fallback, [provider.env["api_key"]])),
+        api_url=dict(type="str", default=provider.default_url, fallback=(env_fallback, [provider.env["api_url"]])),
         timeout=dict(type="float", default=DEFAULTS["timeout"]),
         retries=dict(type="int", default=DEFAULTS["retries"]),
         validate_certs=dict(type="bool", default=DEFAULTS["validate_certs"]),
@@ -52,8 +97,94 @@ def connection_spec(provider):
     )
 
 
-def check_connection(provider, get):
-    """The connection options from ``get(name)``, checked and cleaned; raises OptionError naming the option.
+def check_api_url(api_url):
+    """Return a reason why ``api_url`` cannot be used, or None when it is fine."""
+    try:
+        parts = urlsplit(api_url)
+        port = parts.port
+    except ValueError as exc:
+        return "it cannot be parsed (%s)" % exc
+    if parts.scheme not in ("http", "https"):
+        return "only http:// and https:// URLs are supported"
+    if not parts.hostname:
+        return "it names no host"
+    if parts.username is not None or parts.password is not None:
+        return "it embeds credentials; pass the key with api_key instead"
+    if parts.query or parts.fragment:
+        return "it must not carry a query or fragment"
+    if port is not None and not 0 < port < 65536:
+        return "its port is out of range"
+    return None
+
+
+def check_api_key(api_key):
+    """Return a reason why ``api_key`` cannot be sent in an HTTP header, or None when it is fine.
+
+    The reason never quotes the key.
+    """
+    if not api_key:
+        return "it is empty"
+    token = split_scheme(api_key)[1]
+    if not all(0x21 <= ord(char) <= 0x7E for char in token):
+        return ("it holds characters an HTTP header cannot carry (spaces, control or non-ASCII characters; only "
+                "'Bearer <key>' may hold one space); check how the key was copied")
+    return None
+
+
+def check_ca_path(path):
+    """Return a reason why ``path`` cannot serve as a CA bundle, or None when it is fine."""
+    if not os.path.exists(path):
+        return "it does not exist"
+    if os.path.isdir(path):
+        try:
+            names = os.listdir(path)
+        except OSError as exc:
+            return "the directory cannot be read (%s)" % exc.strerror
+        return None if names else "the directory holds no certificates"
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        return "it cannot be read (%s)" % exc.strerror
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=path)
+    except (ssl.SSLError, ValueError) as exc:
+        return "it holds no PEM certificate that can be loaded (%s)" % (getattr(exc, "reason", None) or exc)
+    if not context.cert_store_stats().get("x509"):
+        return "it holds no certificate"
+    return None
+
+
+def check_id(value):
+    """Return a reason why ``value`` cannot be a session id, or None when it is fine."""
+    if not isinstance(value, str) or not value.strip():
+        return "it is empty"
+    if value in (".", ".."):
+        return "'.' and '..' are not ids"
+    if "/" in value:
+        return "ids cannot contain '/'"
+    return None
+
+
+def check_ids(names, option, values, single=False):
+    """Raise OptionError naming the first of ``values`` (module option values or lookup terms) not an id."""
+    for index, value in enumerate(values):
+        reason = check_id(value)
+        if reason:
+            raise OptionError(names.item(option, index, value, single), reason, verb="is not a session id")
+
+
+def check_wait(names, wait_timeout, wait_sleep):
+    """Raise OptionError when the wait options cannot be used (None: not an option of the caller)."""
+    if wait_timeout is not None and wait_timeout < 0:
+        raise OptionError(names.label("wait_timeout"), "it must be 0 or more seconds, got %s" % wait_timeout)
+    if wait_sleep is not None and wait_sleep < 1:
+        raise OptionError(names.label("wait_sleep"), "it must be at least 1 second, got %s" % wait_sleep)
+
+
+def check_connection(provider, get, names):
+    """The connection options from ``get(name)``, checked and cleaned; raises OptionError naming the setting.
 
     Never quotes the key. Returns a dict of every connection option.
     """
@@ -62,45 +193,30 @@ def check_connection(provider, get):
         opts["api_url"] = provider.default_url
     reason = check_api_url(opts["api_url"])
     if reason:
-        raise OptionError("Option api_url is not usable: %s. Give the API's base URL, for example %s."
-                          % (reason, provider.default_url))
+        raise OptionError(names.label("api_url"), reason, "give the API's base URL in %s, for example %s"
+                          % (names.option("api_url"), provider.default_url))
+    if opts["api_key"] is None:
+        raise OptionError(names.label("api_key"), "it is not set", "set %s to the %s API key"
+                          % (names.option("api_key"), provider.name))
     # Keys never hold surrounding whitespace: a trailing newline from a file or a paste is dropped.
-    opts["api_key"] = (opts["api_key"] or "").strip()
+    opts["api_key"] = opts["api_key"].strip()
     reason = check_api_key(opts["api_key"])
     if reason:
-        raise OptionError("Option api_key is not usable: %s. Set it, or the %s environment variable, to the key "
-                          "alone." % (reason, provider.env_key))
+        raise OptionError(names.label("api_key"), reason, "set %s to the key alone" % names.option("api_key"))
     for name, default in DEFAULTS.items():
         if opts[name] is None:
             opts[name] = default
     if not opts["timeout"] > 0:
-        raise OptionError("Option timeout must be a number of seconds above 0, got %s." % opts["timeout"])
+        raise OptionError(names.label("timeout"), "it must be a number of seconds above 0, got %s" % opts["timeout"])
     if not 0 <= opts["retries"] <= 10:
-        raise OptionError("Option retries must be between 0 and 10, got %s." % opts["retries"])
+        raise OptionError(names.label("retries"), "it must be between 0 and 10, got %s" % opts["retries"])
     if not 1 <= opts["concurrency"] <= MAX_CONCURRENCY:
-        raise OptionError("Option concurrency must be between 1 and %d, got %s."
+        raise OptionError(names.label("concurrency"), "it must be between 1 and %d, got %s"
                           % (MAX_CONCURRENCY, opts["concurrency"]))
     if opts["ca_path"]:
         reason = check_ca_path(opts["ca_path"])
         if reason:
-            raise OptionError("Option ca_path (%s) is not usable: %s. Point it at a PEM file of the CA certificates "
-                              "that signed the API's certificate, or leave it unset to use the system's."
-                              % (opts["ca_path"], reason))
+            raise OptionError("%s (%s)" % (names.label("ca_path"), opts["ca_path"]), reason,
+                              "point it at a PEM file of the CA certificates that signed the API's certificate, "
+                              "or leave it unset to use the system's")
     return opts
-
-
-def client_from_options(provider, opts):
-    """The one ``Client`` for checked connection options."""
-    return Client(provider, opts["api_url"], opts["api_key"], timeout=float(opts["timeout"]),
-                  retries=int(opts["retries"]), validate_certs=opts["validate_certs"], ca_path=opts["ca_path"] or None,
-                  use_proxy=opts["use_proxy"], concurrency=int(opts["concurrency"]))
-
-
-def check_ids(option, values, single=False):
-    """Raise OptionError naming the first of ``values`` that cannot be a session id."""
-    for index, value in enumerate(values):
-        reason = check_id(value)
-        if reason and single:
-            raise OptionError("Option %s %r is not a session id: %s." % (option, value, reason))
-        if reason:
-            raise OptionError("Option %s, entry %d (%r), is not a session id: %s." % (option, index, value, reason))

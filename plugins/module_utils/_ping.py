@@ -13,7 +13,8 @@ Every function takes a ``Client`` for Ping Network and returns plain data; failu
 
 from __future__ import annotations
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 
 FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
 ZONE_FIELDS = ("name", "code", "has_active_nodes")
@@ -37,7 +38,7 @@ def session_status(client, session_id):
 
 def sessions_by_ids(client, ids):
     """``{id: item}`` for every distinct id, fetched concurrently (Ping Network has no listing)."""
-    return client.fetch_each(ids, lambda sid: session_status(client, sid))
+    return fetch_each(client, ids, lambda sid: session_status(client, sid))
 
 
 def state(item):
@@ -50,8 +51,8 @@ def list_zones(client):
     body = client.get("Listing Ping Network zones", client.url("zones"))
     zones = body.get("zones")
     if not isinstance(zones, list) or not all(isinstance(zone, dict) for zone in zones):
-        raise ApiError("Listing Ping Network zones failed: the answer's 'zones' is not a list of objects; api_url "
-                       "(%s) is probably not the Ping Network API." % client.api_url)
+        raise ApiError("Listing Ping Network zones", "the answer's 'zones' is not a list of objects",
+                       "api_url (%s) is probably not the Ping Network API" % client.api_url)
     return [dict({field: None for field in ZONE_FIELDS}, **zone) for zone in zones]
 
 

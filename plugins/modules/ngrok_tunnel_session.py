@@ -109,8 +109,8 @@ elapsed:
   returned: always
   type: float
 diff:
-  description: The session id before and after, with C(--diff).
-  returned: in diff mode
+  description: The session id before and after; Ansible shows it with C(--diff).
+  returned: success
   type: dict
   sample: {"before": {"id": "ts_old"}, "after": {"id": "ts_new"}}
 http_status:
@@ -127,82 +127,79 @@ error:
 import time
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
-from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, argument_spec, poll_until
+from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, wait_options
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
 
 
 def main():
-    spec = argument_spec(NGROK, with_ids=False, id=dict(type="str", required=True),
-                         state=dict(type="str", required=True, choices=list(_ngrok.ACTIONS)),
-                         wait=dict(type="bool", default=False))
-    m = ProviderModule(NGROK, spec)
+    m = ProviderModule(NGROK, dict(wait_options(), id=dict(type="str", required=True),
+                                   state=dict(type="str", required=True, choices=list(_ngrok.ACTIONS)),
+                                   wait=dict(type="bool", default=False)))
     p, client = m.params, m.client
     sid, state = p["id"], p["state"]
+    action = _ngrok.ACTIONS[state]
     if p["wait"] and state == "updated":
         m.fail("Option wait cannot be used with state=updated: an updating agent restarts on its own schedule, at "
                "least 10 seconds later, under a new session id. Run the update, then wait for the agent with "
                "tunnels.sessions.ngrok_tunnel_session_info (metadata, wait_for: online).")
     out = {"tunnel_session": {}, "previous": {}, "attempts": 0}
 
-    def diff(after_id):
-        if m.module._diff:  # pylint: disable=protected-access
-            out["diff"] = {"before": {"id": sid if out["previous"] else None}, "after": {"id": after_id}}
+    def done(changed, msg, after_id):
+        # Ansible shows the diff only with --diff; the ids before and after are the whole of it.
+        diff = {"before": {"id": sid if out["previous"] else None}, "after": {"id": after_id}}
+        return dict(out, changed=changed, msg=msg, diff=diff)
+
+    def refuse(msg):
+        m.exit(out, failed_msg=msg)
 
     def act():
         session = _ngrok.get_session(client, sid)
         out["previous"] = session or {}
         if session is None:
             if state == "stopped":
-                diff(None)
-                return dict(out, changed=False, msg="session %s is not online: nothing to stop" % sid)
-            m.exit(out, failed_msg="Cannot %s ngrok agent session %s: it is not online (ngrok answered 404). A "
-                   "restarted agent comes back under a new session id; find it with "
-                   "tunnels.sessions.ngrok_tunnel_session_info (metadata or filter)." % (_ngrok.ACTIONS[state], sid))
+                return done(False, "session %s is not online: nothing to stop" % sid, None)
+            refuse("Cannot %s ngrok agent session %s: it is not online (ngrok answered 404). A restarted agent "
+                   "comes back under a new session id; find it with tunnels.sessions.ngrok_tunnel_session_info "
+                   "(metadata or filter)." % (action, sid))
         if state == "restarted" and str(session.get("os", "")).lower() == "windows":
-            m.exit(out, failed_msg="ngrok agent session %s runs on Windows, where the agent cannot restart itself; "
-                   "nothing was sent. Restart the agent's service on the host instead (for example with "
+            refuse("ngrok agent session %s runs on Windows, where the agent cannot restart itself; nothing was "
+                   "sent. Restart the agent's service on the host instead (for example with "
                    "ansible.windows.win_service)." % sid)
         metadata = session.get("metadata")
         if p["wait"] and state == "restarted" and not metadata:
-            m.exit(out, failed_msg="Cannot wait for ngrok agent session %s to come back: it has no metadata, and a "
-                   "restarted agent returns under a new session id that only its metadata can identify; nothing was "
-                   "sent. Give the agent metadata in its configuration, or use wait: false." % sid)
-        if m.module.check_mode:
-            diff(sid if state == "updated" else None)
-            return dict(out, changed=True, msg="check mode: would %s session %s" % (_ngrok.ACTIONS[state], sid))
+            refuse("Cannot wait for ngrok agent session %s to come back: it has no metadata, and a restarted agent "
+                   "returns under a new session id that only its metadata can identify; nothing was sent. Give the "
+                   "agent metadata in its configuration, or use wait: false." % sid)
+        same_after = sid if state == "updated" else None
+        if m.check_mode:
+            return done(True, "check mode: would %s session %s" % (action, sid), same_after)
         before = set()
         if p["wait"] and state == "restarted":
             before = {s.get("id") for s in _ngrok.sessions_with_metadata(client, metadata)}
-        _ngrok.session_action(client, sid, _ngrok.ACTIONS[state])
+        _ngrok.session_action(client, sid, action)
         out["changed"] = True  # sent: even a wait that runs out below reports the change it made
         if not p["wait"]:
-            diff(sid if state == "updated" else None)
-            return dict(out, changed=True, msg="asked session %s to %s" % (sid, _ngrok.ACTIONS[state]))
+            return done(True, "asked session %s to %s" % (sid, action), same_after)
+        sent = time.monotonic()  # wait_timeout counts from the command, not from the module's start
         if state == "stopped":
-            result, attempts, timed_out = poll_until(lambda: _ngrok.get_session(client, sid), lambda s: s is None,
-                                                     p["wait_timeout"], p["wait_sleep"], time.monotonic())
+            found, attempts, out_of_time = m.wait(lambda: _ngrok.get_session(client, sid), _ngrok.is_offline,
+                                                  started=sent)
             out["attempts"] = attempts
-            if timed_out:
-                m.exit(out, failed_msg="Timed out after %s s waiting for ngrok agent session %s to go offline after "
-                       "stop; last seen: still online." % (p["wait_timeout"], sid))
-            diff(None)
-            return dict(out, changed=True, msg="session %s stopped" % sid)
-
-        def new_sessions():
-            return [s for s in _ngrok.sessions_with_metadata(client, metadata) if s.get("id") not in before]
-
-        found, attempts, timed_out = poll_until(new_sessions, bool, p["wait_timeout"], p["wait_sleep"],
-                                                time.monotonic())
+            if out_of_time:
+                refuse(m.timed_out(sent, attempts, "ngrok agent session %s to go offline after stop" % sid,
+                                   "still online"))
+            return done(True, "session %s stopped" % sid, None)
+        found, attempts, out_of_time = m.wait(lambda: _ngrok.new_sessions_with_metadata(client, metadata, before),
+                                              _ngrok.any_found, started=sent)
         out["attempts"] = attempts
-        if timed_out:
-            m.exit(out, failed_msg="Timed out after %s s waiting for the agent of session %s (metadata %r) to come "
-                   "back online after restart; last seen: no new session with that metadata. The restart was sent; "
-                   "check the agent on its host." % (p["wait_timeout"], sid, metadata))
+        if out_of_time:
+            refuse(m.timed_out(sent, attempts, "the agent of session %s (metadata %r) to come back online after "
+                               "restart" % (sid, metadata), "no new session with that metadata",
+                               then="The restart was sent; check the agent on its host."))
         out["tunnel_session"] = found[0]
-        diff(found[0].get("id"))
-        return dict(out, changed=True, msg="session %s restarted as %s" % (sid, found[0].get("id")))
+        return done(True, "session %s restarted as %s" % (sid, found[0].get("id")), found[0].get("id"))
 
-    m.exit(m.guarded(act, lambda: out))
+    m.run(act, lambda: out)
 
 
 if __name__ == "__main__":

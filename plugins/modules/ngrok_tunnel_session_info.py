@@ -262,7 +262,7 @@ error:
 """
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
 
@@ -330,7 +330,7 @@ def main():
         def describe(r):
             return "%d matching session(s) online" % len(r["tunnel_sessions"])
 
-    m.run(poll, satisfied, describe)
+    m.run_info(poll, satisfied, describe)
 
 
 if __name__ == "__main__":

@@ -113,30 +113,36 @@ error:
 """
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import PING, batch_error
-from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, argument_spec
+from ansible_collections.tunnels.sessions.plugins.module_utils._batch import run_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import batch_error
+from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, id_options
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
 
 
 def main():
-    spec = argument_spec(PING, with_wait=False, paused=dict(type="bool", required=True))
-    m = ProviderModule(PING, spec, mutually_exclusive=[("id", "ids")], required_one_of=[("id", "ids")])
+    m = ProviderModule(PING, dict(id_options(), paused=dict(type="bool", required=True)),
+                       mutually_exclusive=[("id", "ids")], required_one_of=[("id", "ids")])
     p, client = m.params, m.client
     ids = [p["id"]] if p["id"] is not None else p["ids"]
     distinct = list(dict.fromkeys(ids))  # each session is sent one command, however often it is named
     verb = "pause" if p["paused"] else "resume"
 
     def act():
-        if m.module.check_mode:
-            m.module.warn("Check mode sends nothing: Ping Network cannot tell whether a session is paused, so every "
+        if m.check_mode:
+            m.warn("Check mode sends nothing: Ping Network cannot tell whether a session is paused, so every "
                           "session is reported as changed; a real run may find some already %s."
                           % ("paused" if p["paused"] else "running"))
             done = {sid: {"id": sid, "paused": None, "changed": True, "msg": "check mode: would %s" % verb}
                     for sid in ids}
             failures = {}
         else:
-            done, failures = client.map(lambda sid: _ping.set_paused(client, sid, p["paused"]), distinct)
+            done, failures = run_each(client, lambda sid: _ping.set_paused(client, sid, p["paused"]), distinct)
             for sid, exc in failures.items():
                 done[sid] = {"id": sid, "paused": None, "changed": False, "msg": exc.msg}
+            for sid in distinct:
+                if sid not in failures and not done[sid]["changed"]:
+                    m.warn("Ping Network refused to %s session %s (%s): nothing changed. It is not reusable, or "
+                           "already %s." % (verb, sid, done[sid]["msg"], "paused" if p["paused"] else "running"))
         items = [dict(done[sid]) for sid in ids]
         result = {"sessions": items, "changed": any(item["changed"] for item in items)}
         if p["id"] is not None:
@@ -147,7 +153,7 @@ def main():
             m.exit(result, failed_msg=error.msg, **error.result())
         return result
 
-    m.exit(m.guarded(act, lambda: {"sessions": []}))
+    m.run(act, lambda: {"sessions": []})
 
 
 if __name__ == "__main__":

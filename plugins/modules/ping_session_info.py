@@ -158,7 +158,7 @@ error:
 """
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
 
@@ -185,7 +185,7 @@ def main():
     def describe(r):
         return ", ".join("%s is %s" % (item["id"], _ping.state(item)) for item in r["sessions"])
 
-    m.run(poll, satisfied, describe)
+    m.run_info(poll, satisfied, describe)
 
 
 if __name__ == "__main__":

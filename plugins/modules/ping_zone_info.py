@@ -133,7 +133,7 @@ error:
 """
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
 
@@ -178,7 +178,7 @@ def main():
                                     "has active nodes" if zone.get("has_active_nodes") is True else "has no active nodes")
                          for zone in zones)
 
-    m.run(poll, satisfied, describe)
+    m.run_info(poll, satisfied, describe)
 
 
 if __name__ == "__main__":

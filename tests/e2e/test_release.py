@@ -59,7 +59,7 @@ def test_release_bumps_releases_the_changelog_builds_imports_and_commits(tmp_pat
     proc = release(repo, new)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert current_version(repo) == new
-    client = (repo / "plugins" / "module_utils" / "_client.py").read_text()
+    client = (repo / "plugins" / "module_utils" / "_version.py").read_text()
     assert 'COLLECTION_VERSION = "%s"' % new in client
     changelog = (repo / "CHANGELOG.rst").read_text()
     assert "v%s" % new in changelog

@@ -10,24 +10,22 @@ import harness  # pylint: disable=import-error
 import pytest
 import yaml
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _client
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import (
-    NGROK,
-    PING,
-    ApiError,
-    Client,
-    check_api_url,
-    check_id,
-    parse_retry_after,
-)
+from ansible_collections.tunnels.sessions.plugins.module_utils import _client, _options, _providers, _redact, _retry
+from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each, run_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._listing import paginate
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames, check_api_url, check_id
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._retry import parse_retry_after
 
 
 def ngrok(emu, **kw):
-    return Client(NGROK, emu.url, harness.NGROK_KEY, **kw)
+    return Client(NGROK, emu.url, harness.NGROK_KEY, ModuleNames(NGROK), **kw)
 
 
 def ping(emu, **kw):
-    return Client(PING, emu.ping_url, harness.PING_KEY, **kw)
+    return Client(PING, emu.ping_url, harness.PING_KEY, ModuleNames(PING), **kw)
 
 
 # ----- URLs, ids and headers -----
@@ -44,7 +42,7 @@ def test_each_id_is_exactly_one_path_segment(emu, session_id):
 
 
 def test_url_keeps_the_base_path_and_a_trailing_slash_is_harmless(emu):
-    client = Client(PING, emu.ping_url + "/", harness.PING_KEY)
+    client = Client(PING, emu.ping_url + "/", harness.PING_KEY, ModuleNames(PING))
     assert client.url("sessions", "x", "status") == emu.ping_url + "/sessions/x/status"
 
 
@@ -114,7 +112,7 @@ def test_provider_404_is_not_found(emu):
 def test_404_in_another_format_blames_api_url(httpserver):
     httpserver.expect_request("/tunnel_sessions/x").respond_with_data("<html>nope</html>", status=404,
                                                                       content_type="text/html")
-    client = Client(NGROK, httpserver.url_for("/"), "k")
+    client = Client(NGROK, httpserver.url_for("/"), "k", ModuleNames(NGROK))
     with pytest.raises(ApiError) as err:
         client.get("Getting x", client.url("tunnel_sessions", "x"), not_found_ok=True)
     assert err.value.http_status == 404
@@ -122,7 +120,7 @@ def test_404_in_another_format_blames_api_url(httpserver):
 
 
 def test_error_format_is_normalised_with_operation_id(emu):
-    client = Client(NGROK, emu.url, "wrong")
+    client = Client(NGROK, emu.url, "wrong", ModuleNames(NGROK))
     with pytest.raises(ApiError) as err:
         client.get("Getting x", client.url("tunnel_sessions", "x"))
     assert err.value.http_status == 401
@@ -132,7 +130,7 @@ def test_error_format_is_normalised_with_operation_id(emu):
 
 
 def test_ping_error_format_is_normalised(emu):
-    client = Client(PING, emu.ping_url, "forbidden-" + harness.PING_KEY)
+    client = Client(PING, emu.ping_url, "forbidden-" + harness.PING_KEY, ModuleNames(PING))
     with pytest.raises(ApiError) as err:
         client.get("get", client.url("sessions", "ps_demo_edge01", "status"))
     assert err.value.http_status == 403
@@ -173,7 +171,7 @@ def test_an_echoed_key_is_redacted_everywhere(emu):
         client.get("get", client.url("tunnel_sessions", "x"))
     assert harness.NGROK_KEY not in err.value.msg
     assert harness.NGROK_KEY not in json.dumps(err.value.error)
-    assert _client.REDACTED in err.value.msg
+    assert _redact.REDACTED in err.value.msg
 
 
 # ----- pagination -----
@@ -182,7 +180,7 @@ def test_pagination_walks_every_page_in_api_order(emu):
     emu.reset("empty")
     emu.bulk_ngrok(250)
     client = ngrok(emu)
-    items = client.paginate("list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
+    items = paginate(client, "list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
     assert len(items) == 250
     assert len({i["id"] for i in items}) == 250
     assert items[0]["id"] == "ts_bulk_000249" and items[-1]["id"] == "ts_bulk_000000"
@@ -196,8 +194,8 @@ def test_pagination_keeps_the_base_path_and_takes_only_the_query(httpserver):
          "next_page_uri": httpserver.url_for("/tunnel_sessions?before_id=b&limit=2")})
     httpserver.expect_ordered_request(base + "/tunnel_sessions", query_string="before_id=b&limit=2") \
         .respond_with_json({"tunnel_sessions": [{"id": "c"}], "next_page_uri": None})
-    client = Client(NGROK, httpserver.url_for(base), "k")
-    items = client.paginate("list", client.url("tunnel_sessions", limit=2), "tunnel_sessions")
+    client = Client(NGROK, httpserver.url_for(base), "k", ModuleNames(NGROK))
+    items = paginate(client, "list", client.url("tunnel_sessions", limit=2), "tunnel_sessions")
     assert [i["id"] for i in items] == ["a", "b", "c"]
 
 
@@ -206,7 +204,7 @@ def test_next_page_on_another_host_is_refused_and_never_contacted(emu, httpserve
     emu.fault(match="/tunnel_sessions?", json={"tunnel_sessions": [{"id": "a"}], "next_page_uri": other})
     client = ngrok(emu)
     with pytest.raises(ApiError) as err:
-        client.paginate("list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
+        paginate(client, "list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
     assert "does not point to api_url" in err.value.msg
     assert not httpserver.log
 
@@ -214,9 +212,9 @@ def test_next_page_on_another_host_is_refused_and_never_contacted(emu, httpserve
 def test_a_pagination_loop_is_stopped(httpserver):
     httpserver.expect_request("/tunnel_sessions").respond_with_json(
         {"tunnel_sessions": [{"id": "a"}], "next_page_uri": httpserver.url_for("/tunnel_sessions?before_id=a")})
-    client = Client(NGROK, httpserver.url_for("/"), "k")
+    client = Client(NGROK, httpserver.url_for("/"), "k", ModuleNames(NGROK))
     with pytest.raises(ApiError) as err:
-        client.paginate("list", client.url("tunnel_sessions"), "tunnel_sessions")
+        paginate(client, "list", client.url("tunnel_sessions"), "tunnel_sessions")
     assert "loop" in err.value.msg
     assert len(httpserver.log) == 2
 
@@ -226,7 +224,7 @@ def test_a_page_of_the_wrong_shape_fails_clearly(emu, page):
     emu.fault(match="/tunnel_sessions", json=page)
     client = ngrok(emu)
     with pytest.raises(ApiError) as err:
-        client.paginate("list", client.url("tunnel_sessions"), "tunnel_sessions")
+        paginate(client, "list", client.url("tunnel_sessions"), "tunnel_sessions")
     assert "not a list of objects" in err.value.msg
 
 
@@ -277,7 +275,7 @@ def test_slow_answers_time_out_and_say_so(emu):
 
 
 def test_unreachable_host_fails_after_every_attempt():
-    client = Client(NGROK, "http://127.0.0.1:9", "k", retries=1, timeout=2)
+    client = Client(NGROK, "http://127.0.0.1:9", "k", ModuleNames(NGROK), retries=1, timeout=2)
     with pytest.raises(ApiError) as err:
         client.get("Getting it", client.url("tunnel_sessions", "x"))
     assert "could not connect" in err.value.msg and "after 2 attempts" in err.value.msg
@@ -311,7 +309,7 @@ def test_retry_after_is_honoured_between_attempts(emu):
 def test_a_redirect_on_the_same_host_is_followed_with_the_key(emu):
     emu.fault(match="/old/tunnel_sessions/ts_demo_web01", status=307,
               headers={"Location": "/tunnel_sessions/ts_demo_web01"})
-    client = Client(NGROK, emu.url + "/old", harness.NGROK_KEY)
+    client = Client(NGROK, emu.url + "/old", harness.NGROK_KEY, ModuleNames(NGROK))
     assert client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
     assert emu.requests()[-1]["headers"]["Authorization"] == "Bearer " + harness.NGROK_KEY
 
@@ -358,16 +356,16 @@ def test_tls_without_verification_succeeds(tls_emulator):
 
 # ----- concurrency -----
 
-def test_map_keeps_order_and_collects_every_failure(emu):
+def test_a_batch_keeps_order_and_collects_every_failure(emu):
     client = ngrok(emu, concurrency=4)
     ids = ["ts_demo_web02", "bad/", "ts_demo_web01", "ts_none"]
 
     def fetch(key):
         if key == "bad/":
-            raise ApiError("boom " + key)
+            raise ApiError("Getting " + key, "boom")
         return client.get("get", client.url("tunnel_sessions", key), not_found_ok=True)
 
-    results, failures = client.map(fetch, ids)
+    results, failures = run_each(client, fetch, ids)
     assert list(results) == ["ts_demo_web02", "ts_demo_web01", "ts_none"]
     assert results["ts_none"] is None and list(failures) == ["bad/"]
 
@@ -377,15 +375,15 @@ def test_map_keeps_order_and_collects_every_failure(emu):
 @pytest.mark.parametrize("value, expected", [("0", 0.0), ("7", 7.0), ("2.5", 2.5), ("", None), ("soon", None),
                                              ("-3", None), ("nan", None)])
 def test_rate_reset_in_seconds(value, expected):
-    assert _client.parse_rate_reset(value) == expected
+    assert _retry.parse_rate_reset(value) == expected
 
 
 def test_rate_reset_as_an_epoch_time():
-    assert _client.parse_rate_reset("2000000010", now=2000000000) == 10.0
-    assert _client.parse_rate_reset("2000000000", now=2000000010) == 0.0
+    assert _retry.parse_rate_reset("2000000010", now=2000000000) == 10.0
+    assert _retry.parse_rate_reset("2000000000", now=2000000010) == 0.0
 
 
-class ShortWindowNgrok(_client.NgrokProvider):
+class ShortWindowNgrok(_providers.NgrokProvider):
     """ngrok's behaviour with a window a test can wait out (the real one is 60 s)."""
 
     rate_window = 3.0
@@ -393,13 +391,13 @@ class ShortWindowNgrok(_client.NgrokProvider):
 
 def test_one_429_pauses_every_worker_of_a_batch_until_the_window_is_clear(emu):
     emu.config(ngrok_rate_limit={"requests": 4, "window": 3.0})
-    client = Client(ShortWindowNgrok(), emu.url, harness.NGROK_KEY, retries=3, concurrency=8)
+    client = Client(ShortWindowNgrok(), emu.url, harness.NGROK_KEY, ModuleNames(NGROK), retries=3, concurrency=8)
     ids = ["ts_x%d" % n for n in range(8)]
 
     def fetch(sid):
         return client.get("get", client.url("tunnel_sessions", sid), not_found_ok=True)
 
-    results = client.fetch_each(ids, fetch)
+    results = fetch_each(client, ids, fetch)
     assert results == {sid: None for sid in ids}
     # 4 answered at once; the others were refused, held back together for one window, then answered
     # (on a loaded machine some of the 8 may arrive late enough to pass: at least one is refused)
@@ -407,18 +405,10 @@ def test_one_429_pauses_every_worker_of_a_batch_until_the_window_is_clear(emu):
 
 
 def test_ngrok_429_without_retry_after_waits_the_providers_window():
-    client = Client(NGROK, "http://127.0.0.1:9", "k")
-
-    class Answer:  # pylint: disable=too-few-public-methods
-        status_code = 429
-        headers = {}
-
-    pauses = [client._pause(attempt, Answer()) for attempt in range(3)]  # pylint: disable=protected-access
+    pauses = [_retry.pause(NGROK, attempt, 429, {})[0] for attempt in range(3)]
     assert all(60.0 <= p <= 66.0 for p in pauses)
-    Answer.headers = {"Retry-After": "4"}
-    assert client._pause(0, Answer()) == 4.0  # pylint: disable=protected-access
-    Answer.headers = {"X-RateLimit-Reset": "500"}
-    assert client._pause(0, Answer()) == _client.MAX_SLEEP  # pylint: disable=protected-access
+    assert _retry.pause(NGROK, 0, 429, {"Retry-After": "4"})[0] == 4.0
+    assert _retry.pause(NGROK, 0, 429, {"X-RateLimit-Reset": "500"})[0] == _retry.MAX_SLEEP
 
 
 @pytest.mark.parametrize("key, problem", [
@@ -426,7 +416,7 @@ def test_ngrok_429_without_retry_after_waits_the_providers_window():
     ("Bearer a b", "holds characters"), ("Token abc", "holds characters"), ("abc\n", "holds characters"),
 ])
 def test_api_key_forms(key, problem):
-    reason = _client.check_api_key(key)
+    reason = _options.check_api_key(key)
     if problem is None:
         assert reason is None
     else:
@@ -434,19 +424,19 @@ def test_api_key_forms(key, problem):
 
 
 def test_every_form_of_a_key_with_its_scheme_is_redacted():
-    client = Client(PING, "http://127.0.0.1:9", "Bearer tok-3a7f")
+    client = Client(PING, "http://127.0.0.1:9", "Bearer tok-3a7f", ModuleNames(PING))
     assert client.redact("a Bearer tok-3a7f b tok-3a7f c tok%2D3a7f") == "a ******** b ******** c tok%2D3a7f"
 
 
 def test_ca_path_checks(tmp_path, tls_emulator):
     dummy, ca_path = tls_emulator
-    assert _client.check_ca_path(ca_path) is None
-    assert _client.check_ca_path(str(tmp_path)) == "the directory holds no certificates"
+    assert _options.check_ca_path(ca_path) is None
+    assert _options.check_ca_path(str(tmp_path)) == "the directory holds no certificates"
     (tmp_path / "ca.pem").write_text(open(ca_path, encoding="ascii").read())
-    assert _client.check_ca_path(str(tmp_path)) is None
-    assert _client.check_ca_path(str(tmp_path / "none.pem")) == "it does not exist"
+    assert _options.check_ca_path(str(tmp_path)) is None
+    assert _options.check_ca_path(str(tmp_path / "none.pem")) == "it does not exist"
     (tmp_path / "junk.pem").write_text("not a certificate\n")
-    assert "holds no PEM certificate" in _client.check_ca_path(str(tmp_path / "junk.pem"))
+    assert "holds no PEM certificate" in _options.check_ca_path(str(tmp_path / "junk.pem"))
 
 
 def test_a_trickled_answer_is_cut_at_the_deadline(emu):

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""The failures of the collection: what was asked, what went wrong, what to do, kept apart.
+
+A message is always built from those fields, never edited as text: a layer that knows better what the user
+can do (a provider operation, a front end) replaces ``todo`` and the message follows.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+MAX_DETAILED_FAILURES = 3  # a failing batch names every key, but explains only this many
+
+
+class TunnelsError(Exception):
+    """A failure a user can act on.
+
+    ``what`` is what was asked ("Getting ngrok tunnel session ts_1"), ``why`` what went wrong, ``todo`` what
+    the user can do about it (may be empty). ``verb`` joins ``what`` and ``why`` ("failed", "failed after 3
+    attempts", "is not usable" ...).
+    """
+
+    verb = "failed"
+
+    def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None):
+        super().__init__(what, why)
+        self.what = what
+        self.why = why
+        self.todo = todo
+        if verb is not None:
+            self.verb = verb
+        self.http_status = http_status
+        self.error = error
+
+    @property
+    def msg(self):
+        text = "%s %s: %s" % (self.what, self.verb, self.why) if self.what else self.why
+        return "%s; %s." % (text, self.todo) if self.todo else text + "."
+
+    def __str__(self):
+        return self.msg
+
+    def result(self):
+        """The keys a failing module returns besides ``msg``."""
+        out = {}
+        if self.http_status is not None:
+            out["http_status"] = self.http_status
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+class ApiError(TunnelsError):
+    """A request to the API failed, or what it answered cannot be used."""
+
+
+class OptionError(TunnelsError):
+    """An option (or a lookup term) that cannot be used; nothing was sent."""
+
+    verb = "is not usable"
+
+
+class BatchError(TunnelsError):
+    """Some ids of a batch failed: every failed id named, the first few explained."""
+
+    def __init__(self, keys, failures):
+        first = next(iter(failures.values()))
+        shown = list(failures.items())[:MAX_DETAILED_FAILURES]
+        detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in shown)
+        if len(failures) > len(shown):
+            detail += " | (%d more alike)" % (len(failures) - len(shown))
+        super().__init__(None, "%d of %d ids failed (%s). %s" % (len(failures), len(keys), ", ".join(failures),
+                                                                  detail.rstrip(".")),
+                         http_status=first.http_status, error=first.error)
+
+
+def batch_error(keys, failures):
+    """One error for a batch: the failure itself for a single key, else a BatchError."""
+    if len(keys) == 1:
+        return failures[keys[0]]
+    return BatchError(keys, failures)
+
+
+def guarded(work, provider, redact):
+    """``(work(), None)``, or ``(None, error)``: a TunnelsError as raised, anything else as one ApiError.
+
+    Nothing an upstream answers may end in a traceback: an unexpected error becomes a plain message that asks
+    for a bug report, with its traceback kept (redacted) in ``error.traceback`` for module output.
+    Shared by the module and the plugin front ends.
+    """
+    try:
+        return work(), None
+    except TunnelsError as exc:
+        return None, exc
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        error = ApiError("Asking %s" % provider.name, redact("unexpected error (%s: %s)" % (type(exc).__name__, exc)),
+                         "please report this as a bug of tunnels.sessions")
+        error.traceback = redact(traceback.format_exc())
+        return None, error

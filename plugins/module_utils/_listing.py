@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""Listings: following ``next_page_uri`` page by page, without ever sending the key elsewhere."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import describe_url, origin
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+
+MAX_PAGES = 10000  # a listing never walks more pages than this
+
+
+def next_page_url(client, list_url, next_page_uri, what):
+    """Where to fetch the next page: our own endpoint with the query of ``next_page_uri``."""
+    where = origin(next_page_uri)
+    if where is None or (where[1] and where != client.origin):
+        raise ApiError(what, "the API's next_page_uri %s does not point to api_url (%s). The key is only ever "
+                       "sent to api_url's host, so that page was not requested"
+                       % (describe_url(client.redact(next_page_uri)), client.api_url),
+                       "check that %s is the API itself and not a proxy that rewrites answers"
+                       % client.names.option("api_url"))
+    parts = urlsplit(next_page_uri)
+    base = urlsplit(list_url)
+    return urlunsplit((base.scheme, base.netloc, base.path, urlencode(parse_qsl(parts.query)), ""))
+
+
+def pages(client, what, url, list_key):
+    """Each page of a listing as ``(items, more)``, following ``next_page_uri`` until it is null."""
+    seen = set()
+    name = client.provider.name
+    for dummy in range(MAX_PAGES):
+        page = client.get(what, url)
+        chunk = page.get(list_key)
+        if not isinstance(chunk, list) or not all(isinstance(item, dict) for item in chunk):
+            raise ApiError(what, "%s answered a page whose '%s' is not a list of objects" % (name, list_key),
+                           "api_url (%s) is probably not the %s API" % (client.api_url, name))
+        nxt = page.get("next_page_uri")
+        if not nxt:
+            yield chunk, False
+            return
+        if not isinstance(nxt, str):
+            raise ApiError(what, "%s answered a next_page_uri that is not a string (%r)" % (name, nxt))
+        yield chunk, True
+        url = next_page_url(client, url, nxt, what)
+        if url in seen:
+            raise ApiError(what, "%s pagination came back to a page it had already given (%s); stopped to avoid "
+                           "a loop" % (name, url))
+        seen.add(url)
+    raise ApiError(what, "more than %d pages" % MAX_PAGES, "narrow the listing with filter")
+
+
+def paginate(client, what, url, list_key):
+    """Every item of a listing, following ``next_page_uri`` until it is null."""
+    items = []
+    for chunk, dummy in pages(client, what, url, list_key):
+        items.extend(chunk)
+    return items

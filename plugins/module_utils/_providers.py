@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""Everything that differs between the upstream APIs: names, defaults, auth, error format, rate limit.
+
+Adding a provider means adding a class here (and its operations in a file of its own, as ``_ngrok.py``);
+the HTTP client and the option checks stay as they are.
+"""
+
+from __future__ import annotations
+
+
+def split_scheme(api_key):
+    """``("Bearer", token)`` for a key written with its scheme, else ``(None, api_key)``."""
+    head, sep, tail = (api_key or "").partition(" ")
+    if sep and head.lower() == "bearer" and tail.strip():
+        return head, tail.strip()
+    return None, api_key
+
+
+class Provider:
+    """One upstream API."""
+
+    name = None
+    env = {}  # option -> the environment variable modules and plugins read it from
+    plugin_vars = {}  # option -> the inventory/playbook variable plugins read it from
+    default_url = None
+    rate_window = None  # seconds a 429 without Retry-After waits: the provider's documented window
+    rate_limit_text = None
+
+    def auth_headers(self, api_key):
+        raise NotImplementedError
+
+    def secrets(self, api_key):
+        """Every form of the key that must never reach the user."""
+        forms = [api_key]
+        scheme, token = split_scheme(api_key)
+        if scheme:
+            forms.append(token)
+        return forms
+
+    def auth_hint(self, api_key):
+        """More to say about an HTTP 401 for this key, or an empty string."""
+        return ""
+
+    def parse_error(self, body):
+        """``{code, message, details}`` when ``body`` is this provider's error format, else None."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _normalised(code, message, details):
+        return {"code": code, "message": message if isinstance(message, str) else "",
+                "details": details if isinstance(details, dict) else {}}
+
+
+class NgrokProvider(Provider):
+    name = "ngrok"
+    env = {"api_key": "NGROK_API_KEY", "api_url": "NGROK_API_URL"}
+    plugin_vars = {"api_key": "tunnels_sessions_ngrok_api_key", "api_url": "tunnels_sessions_ngrok_api_url"}
+    default_url = "https://api.ngrok.com"
+    # ngrok: 120 API requests per rolling minute per account, and its 429 (ERR_NGROK_226) has no Retry-After.
+    rate_window = 60.0
+    rate_limit_text = "120 API requests per rolling minute"
+
+    def auth_headers(self, api_key):
+        # ngrok always takes a bearer key; a key pasted with its scheme is sent once, not as "Bearer Bearer".
+        return {"Authorization": "Bearer " + split_scheme(api_key)[1], "Ngrok-Version": "2"}
+
+    def parse_error(self, body):
+        if not isinstance(body, dict) or not isinstance(body.get("error_code"), str):
+            return None
+        return self._normalised(body["error_code"], body.get("msg"), body.get("details"))
+
+
+class PingProvider(Provider):
+    name = "Ping Network"
+    env = {"api_key": "PING_NETWORK_API_KEY", "api_url": "PING_NETWORK_API_URL"}
+    plugin_vars = {"api_key": "tunnels_sessions_ping_network_api_key",
+                   "api_url": "tunnels_sessions_ping_network_api_url"}
+    default_url = "https://api.pingnetwork.io/customer/v2"
+
+    def auth_headers(self, api_key):
+        # Ping Network's documents disagree on the scheme; the key is sent exactly as written.
+        return {"Authorization": api_key}
+
+    def auth_hint(self, api_key):
+        if split_scheme(api_key)[0]:
+            return ("; the key was sent with its scheme ('Bearer <key>'), as given: Ping Network's API pages "
+                    "disagree on whether the scheme is needed, so if the key is right, try it without 'Bearer '")
+        return ("; the key was sent bare, as Ping Network's API reference shows: its overview page shows "
+                "'Authorization: Bearer <token>' instead, so if the key is right, try api_key: 'Bearer <key>'")
+
+    def parse_error(self, body):
+        err = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(err, dict) or not isinstance(err.get("code"), str):
+            return None
+        return self._normalised(err["code"], err.get("message"), err.get("details"))
+
+
+NGROK = NgrokProvider()
+PING = PingProvider()
