@@ -15,8 +15,9 @@ options:
     description:
       - Seconds one HTTP request may take in all, from connecting to the last byte of the answer, measured on a
         monotonic clock. A server that trickles its answer cannot hold a request longer. Must be above 0.
-      - "One request's worst case: (O(retries) + 1) x O(timeout) for the attempts, plus a pause before each
-        retry: at most 30 seconds, or 66 seconds after an ngrok rate-limit answer (see O(retries))."
+      - "One request's worst case: (O(retries) + 1) x (O(timeout) + 1 second) for the attempts (a same-host
+        redirect shares its attempt's O(timeout)), plus a pause before each retry: at most 30 seconds, or 66
+        seconds after an ngrok rate-limit answer (see O(retries))."
     type: float
     default: 10
   retries:
@@ -67,9 +68,9 @@ options:
     description:
       - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>); a key given with
         its C(Bearer) scheme is sent once, not twice."
-      - If not set, the value of the E(NGROK_API_KEY) environment variable is used.
+      - If not set, the value of the E(NGROK_API_KEY) environment variable is used. One of the two is
+        required; without either, the task fails before any request, naming both.
     type: str
-    required: true
   api_url:
     description:
       - Base URL of the ngrok API.
@@ -87,9 +88,9 @@ options:
       - Ping Network's API reference sends the bare key, while its API overview shows C(Bearer <token>). Give
         the key alone, or as V(Bearer <key>) when your account needs the scheme; on HTTP 401 the message says
         which form was sent. Neither form is ever shown in output.
-      - If not set, the value of the E(PING_NETWORK_API_KEY) environment variable is used.
+      - If not set, the value of the E(PING_NETWORK_API_KEY) environment variable is used. One of the two is
+        required; without either, the task fails before any request, naming both.
     type: str
-    required: true
   api_url:
     description:
       - Base URL of the Ping Network customer API, base path included.

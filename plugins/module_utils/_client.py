@@ -506,6 +506,6 @@ class Client:
         else:
             said = "the body is not in %s's error format (%s)" % (self.provider.name, self._snippet(response, raw))
             error = {"code": None, "message": self._snippet(response, raw), "details": {}}
-        why = " ".join(("%s answered HTTP %s %s, %s" % (self.provider.name, status, response.reason or "",
-                                                           said)).split())
+        why = "%s answered HTTP %s %s, %s" % (self.provider.name, status, response.reason or "", said)
+        why = " ".join(why.split())
         return ApiError(what, why, hint, http_status=status, error=error)

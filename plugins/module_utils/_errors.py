@@ -76,9 +76,8 @@ class BatchError(TunnelsError):
         detail = " | ".join("%s: %s" % (key, exc.msg) for key, exc in shown)
         if len(failures) > len(shown):
             detail += " | (%d more alike)" % (len(failures) - len(shown))
-        super().__init__(None, "%d of %d ids failed (%s). %s" % (len(failures), len(keys), ", ".join(failures),
-                                                                  detail.rstrip(".")),
-                         http_status=first.http_status, error=first.error)
+        why = "%d of %d ids failed (%s). %s" % (len(failures), len(keys), ", ".join(failures), detail.rstrip("."))
+        super().__init__(None, why, http_status=first.http_status, error=first.error)
 
 
 def batch_error(keys, failures):

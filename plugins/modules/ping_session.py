@@ -130,8 +130,8 @@ def main():
     def act():
         if m.check_mode:
             m.warn("Check mode sends nothing: Ping Network cannot tell whether a session is paused, so every "
-                          "session is reported as changed; a real run may find some already %s."
-                          % ("paused" if p["paused"] else "running"))
+                   "session is reported as changed; a real run may find some already %s."
+                   % ("paused" if p["paused"] else "running"))
             done = {sid: {"id": sid, "paused": None, "changed": True, "msg": "check mode: would %s" % verb}
                     for sid in ids}
             failures = {}

@@ -1,0 +1,94 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the emulator knows, shared by its provider files: the lock, the request log, faults, rate windows."""
+
+import collections
+import copy
+import math
+import threading
+import time
+
+from ngrok_api import NgrokState  # pylint: disable=import-error
+from ping_api import PingState  # pylint: disable=import-error
+
+MAX_LOG = 20000
+MAX_LOGGED_BODY = 4096
+# ngrok: "Your account is rate limited to 120 API requests per 60 seconds" (ERR_NGROK_226), a rolling window.
+DEFAULT_CONFIG = {
+    "ngrok_rate_limit": {"requests": 120, "window": 60.0},
+    "ping_rate_limit": None,
+    "ping_auth": "raw",
+    "latency": 0.0,
+    # A restarted agent reconnects under a new session id after this many seconds; a stopped one goes away.
+    "ngrok_restart_delay": 1.0,
+    # Legacy accounts may not use session operations (ERR_NGROK_1700).
+    "ngrok_legacy_account": False,
+}
+
+
+class State(NgrokState, PingState):
+    """Everything the emulator knows; every access holds the lock."""
+
+    def __init__(self, ngrok_keys, ping_keys, seed):
+        self.lock = threading.Lock()
+        self.ngrok_keys = ngrok_keys  # key -> "ok" | "forbidden"
+        self.ping_keys = ping_keys
+        self.counter = 0
+        self.in_flight = 0  # requests being answered now; survives reset() since they may outlive a test
+        self.max_in_flight = 0
+        self.reset(seed)
+
+    def reset(self, seed):
+        self.generation = getattr(self, "generation", 0) + 1  # delayed changes of an earlier state are dropped
+        self.faults = []
+        self.log = []
+        self.config = copy.deepcopy(DEFAULT_CONFIG)
+        self.windows = {}  # (provider, key) -> deque of the monotonic times of the requests it served
+        self.pending = []  # changes waiting for a number of API requests: [left, path substring, action]
+        self.reset_ngrok(seed)
+        self.reset_ping(seed)
+
+    def count_request(self, path):
+        """Apply the changes whose requests have been served, before this one is answered (lock held).
+
+        A change made with ``after_requests: n`` is seen from the (n+1)-th matching request on: what a test
+        waits on moves with the polls it counts, never with the wall clock.
+        """
+        due = []
+        for entry in self.pending:
+            if entry[1] in path:
+                entry[0] -= 1
+                if entry[0] < 0:
+                    due.append(entry)
+        for entry in due:
+            self.pending.remove(entry)
+            entry[2]()
+
+    def take_fault(self, path):
+        for rule in self.faults:
+            if rule.get("times", 1) > 0 and rule.get("match", "") in path:
+                rule["times"] = rule.get("times", 1) - 1
+                return dict(rule)
+        return None
+
+    def rate(self, provider, key):
+        """Count one request against the key's rolling window.
+
+        Returns None when no limit applies, else ``(allowed, limit, remaining, reset_seconds)``.
+        Refused requests do not count (ngrok does not say whether they do; counting them would only
+        lengthen a lock-out).
+        """
+        rule = self.config.get(provider + "_rate_limit")
+        if not rule:
+            return None
+        limit, window = int(rule["requests"]), float(rule["window"])
+        now = time.monotonic()
+        hits = self.windows.setdefault((provider, key), collections.deque())
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        allowed = len(hits) < limit
+        if allowed:
+            hits.append(now)
+        reset = (hits[0] + window - now) if hits else 0.0
+        return allowed, limit, max(0, limit - len(hits)), max(0, math.ceil(reset))

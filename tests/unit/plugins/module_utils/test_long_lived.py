@@ -1,0 +1,99 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A process that lives for days (an event source) sends request after request through one client against
+hostile answers: its threads, open file descriptors and memory must stay flat.
+
+The emulator runs as its own process here, so that only the client's threads and sockets are counted.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import harness  # pylint: disable=import-error
+import pytest
+
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+
+EMULATOR = pathlib.Path(harness.__file__).with_name("emulator.py")
+TOTAL = 2000
+# One round of 40 requests: what a long-lived watcher meets on a bad day, in a fixed order.
+ROUND = (["trickle", "trickle_headers"] + ["reset"] * 4 + ["e503"] * 6 + ["e429"] * 6 + ["bomb", "huge"]
+         + ["ok"] * 20)
+FAULTS = {
+    "trickle": {"trickle": 0.05, "status": 200, "json": {"status": "connected", "pad": "t" * 200}},
+    "trickle_headers": {"trickle": 0.05, "trickle_headers": True, "status": 200, "json": {"status": "connected"}},
+    "reset": {"action": "reset"},
+    "e503": {"status": 503, "body": "unavailable"},
+    "e429": {"status": 429, "headers": {"Retry-After": "0"},
+             "json": {"error": {"code": "rate_limit_exceeded", "message": "Too many requests", "details": {}}}},
+    "bomb": {"gzip_bomb": 1 << 30, "status": 200},
+    "huge": {"pad": 17 * 1024 * 1024, "status": 200},
+}
+
+
+@pytest.fixture(scope="module")
+def emulator_process(tmp_path_factory):
+    url_file = tmp_path_factory.mktemp("emu") / "url"
+    proc = subprocess.Popen([sys.executable, str(EMULATOR), "--port", "0", "--ping-key", harness.PING_KEY,
+                             "--url-file", str(url_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for dummy in range(200):
+            if url_file.exists():
+                break
+            time.sleep(0.05)
+        url = url_file.read_text().strip()
+        for kind, rule in FAULTS.items():
+            body = json.dumps(dict(rule, match="/sessions/%s/" % kind, times=10 * TOTAL)).encode()
+            request = urllib.request.Request(url + "/_emulator/faults", data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request, timeout=10).close()  # pylint: disable=consider-using-with
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def rss_bytes():
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_two_thousand_hostile_exchanges_leave_threads_files_and_memory_flat(emulator_process):
+    client = Client(PING, emulator_process + "/customer/v2", harness.PING_KEY, ModuleNames(PING),
+                    timeout=0.3, retries=0)
+    outcomes = {"ok": 0, "failed": 0}
+    marks = {}
+    for n in range(TOTAL):
+        kind = ROUND[n % len(ROUND)]
+        sid = "ps_demo_edge01" if kind == "ok" else kind
+        try:
+            client.get("Getting it", client.url("sessions", sid, "status"))
+            outcomes["ok"] += 1
+        except ApiError:
+            outcomes["failed"] += 1
+        if n + 1 in (400, 1200, TOTAL):
+            time.sleep(0.3)  # let a torn-down worker finish its last instructions
+            marks[n + 1] = (threading.active_count(), open_fds(), rss_bytes())
+    client.close()
+    assert outcomes == {"ok": TOTAL // 2, "failed": TOTAL // 2} and client.requests_sent == TOTAL
+    (threads_0, fds_0, rss_0), (dummy, dummy, rss_mid), (threads_1, fds_1, rss_1) = (
+        marks[400], marks[1200], marks[TOTAL])
+    print("threads %d -> %d, fds %d -> %d, rss %.1f -> %.1f -> %.1f MiB"
+          % (threads_0, threads_1, fds_0, fds_1, rss_0 / 2 ** 20, rss_mid / 2 ** 20, rss_1 / 2 ** 20))
+    assert threads_1 <= threads_0 + 1, "exchanges left threads behind"
+    assert fds_1 <= fds_0 + 4, "exchanges left sockets open"
+    assert rss_1 - rss_0 < 48 * 2 ** 20, "memory grew with the number of exchanges"
