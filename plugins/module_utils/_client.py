@@ -194,6 +194,8 @@ class Client:
         self.requests_sent = 0
         self.rate_limited = 0  # 429 answers seen
         self.waits = []  # (seconds, why): each wait longer than NOTABLE_WAIT that the server asked for
+        self.route_confirmed = False  # a path the API always serves has answered (see _listing.confirm_route)
+        self.route_lock = threading.Lock()
         self.origin = origin(self.api_url)
         self._auth = _HeaderAuth(provider.auth_headers(api_key))
         self._redactor = Redactor(provider.secrets(api_key))
@@ -414,7 +416,7 @@ class Client:
         else:
             why = "the connection was dropped (%s)" % text
             todo = "try again later or raise retries; check proxies and firewalls if it persists"
-        return ApiError(what, "%s at %s" % (why, self.api_url), todo,
+        return ApiError(what, "%s at %s" % (why, self.api_url), todo, transient=True,
                         verb="failed after %d attempt%s" % (attempts, "" if attempts == 1 else "s"))
 
     # ----- answers -----
@@ -508,4 +510,4 @@ class Client:
             error = {"code": None, "message": self._snippet(response, raw), "details": {}}
         why = "%s answered HTTP %s %s, %s" % (self.provider.name, status, response.reason or "", said)
         why = " ".join(why.split())
-        return ApiError(what, why, hint, http_status=status, error=error)
+        return ApiError(what, why, hint, http_status=status, error=error, transient=status == 429 or status >= 500)

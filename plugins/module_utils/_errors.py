@@ -28,8 +28,9 @@ class TunnelsError(Exception):
     """
 
     verb = "failed"
+    transient = False  # True when trying again later may work: time-outs, dropped connections, 429, 5xx
 
-    def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None):
+    def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None, transient=None):
         super().__init__(what, why)
         self.what = what
         self.why = why
@@ -38,6 +39,8 @@ class TunnelsError(Exception):
             self.verb = verb
         self.http_status = http_status
         self.error = error
+        if transient is not None:
+            self.transient = transient
 
     @property
     def msg(self):
@@ -77,7 +80,8 @@ class BatchError(TunnelsError):
         if len(failures) > len(shown):
             detail += " | (%d more alike)" % (len(failures) - len(shown))
         why = "%d of %d ids failed (%s). %s" % (len(failures), len(keys), ", ".join(failures), detail.rstrip("."))
-        super().__init__(None, why, http_status=first.http_status, error=first.error)
+        super().__init__(None, why, http_status=first.http_status, error=first.error,
+                         transient=all(exc.transient for exc in failures.values()))
 
 
 def batch_error(keys, failures):

@@ -32,16 +32,46 @@ def next_page_url(client, list_url, next_page_uri, what):
     return urlunsplit((base.scheme, base.netloc, base.path, urlencode(parse_qsl(parts.query)), ""))
 
 
+def route_hint(client):
+    """What to do when a path the API always serves answered 404."""
+    return ("that path always exists in the %s API, so api_url (%s) probably does not point at it; check %s"
+            % (client.provider.name, client.api_url, client.names.option("api_url")))
+
+
+def confirm_route(client, url):
+    """After answers that all said "not found", check once per client that ``url`` (a path the API always
+    serves) answers, so that a wrong ``api_url`` is never taken for missing sessions. Any listing page that
+    was read, or any session that was found, has confirmed it already."""
+    with client.route_lock:  # concurrent workers of a batch confirm it once
+        if client.route_confirmed:
+            return
+        what = "Checking that api_url is the %s API, since no session asked for was found" % client.provider.name
+        try:
+            client.get(what, url)
+        except ApiError as exc:
+            if exc.http_status == 404:
+                exc.todo = route_hint(client)
+            raise
+        client.route_confirmed = True
+
+
 def pages(client, what, url, list_key):
     """Each page of a listing as ``(items, more)``, following ``next_page_uri`` until it is null."""
     seen = set()
     name = client.provider.name
     for dummy in range(MAX_PAGES):
-        page = client.get(what, url)
+        try:
+            page = client.get(what, url)
+        except ApiError as exc:
+            if exc.http_status == 404:
+                # A listing always exists: its 404 is a wrong api_url, whatever the body says.
+                exc.todo = route_hint(client)
+            raise
         chunk = page.get(list_key)
         if not isinstance(chunk, list) or not all(isinstance(item, dict) for item in chunk):
             raise ApiError(what, "%s answered a page whose '%s' is not a list of objects" % (name, list_key),
                            "api_url (%s) is probably not the %s API" % (client.api_url, name))
+        client.route_confirmed = True
         nxt = page.get("next_page_uri")
         if not nxt:
             yield chunk, False

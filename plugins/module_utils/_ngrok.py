@@ -15,15 +15,33 @@ from __future__ import annotations
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._listing import pages, paginate
+from ansible_collections.tunnels.sessions.plugins.module_utils._listing import confirm_route, pages, paginate
 
 PAGE_SIZE = 100  # the most ngrok answers per page
 
 
 def get_session(client, session_id):
-    """One tunnel session, or None when it is not online (ngrok answers 404 for it)."""
-    return client.get("Getting ngrok tunnel session %s" % session_id,
-                      client.url("tunnel_sessions", session_id), not_found_ok=True)
+    """One tunnel session, or None when it is not online (ngrok answers 404 for it).
+
+    ngrok answers an unknown path with the same 404 as a session that is not online, so the first "not online"
+    of a client is confirmed by one listing request: a wrong api_url then fails instead of reading as absent.
+    """
+    session = _get_session(client, session_id)
+    if session is None:
+        _confirm(client)
+    return session
+
+
+def _get_session(client, session_id):
+    session = client.get("Getting ngrok tunnel session %s" % session_id, client.url("tunnel_sessions", session_id),
+                         not_found_ok=True)
+    if session is not None:
+        client.route_confirmed = True
+    return session
+
+
+def _confirm(client):
+    confirm_route(client, client.url("tunnel_sessions", limit=1))
 
 
 def list_sessions(client, cel_filter=None):
@@ -64,7 +82,9 @@ def sessions_by_ids(client, ids):
             break
     if missing:
         found.update(fetch_each(client, [sid for sid in wanted if sid in missing],
-                                lambda sid: get_session(client, sid)))
+                                lambda sid: _get_session(client, sid)))
+        if not any(found.values()):
+            _confirm(client)
     return {sid: found.get(sid) for sid in wanted}
 
 

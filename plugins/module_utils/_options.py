@@ -53,12 +53,16 @@ class ModuleNames:
 
 
 class PluginNames(ModuleNames):
-    """How a lookup's or the inventory's user sets things: the plugin's options, variables, environment."""
+    """How a lookup's, the inventory's or an event source's user sets things: its options, variables, environment."""
+
+    WHERE = {"lookup": ("the lookup", "of the lookup"), "inventory": ("the inventory file", "in the inventory file"),
+             "event source": ("the event source", "in the event source's arguments")}
 
     def __init__(self, provider, kind):
         super().__init__(provider)
-        self.kind = kind  # "lookup" or "inventory"
-        self.options = "the %s's options" % ("inventory file" if kind == "inventory" else kind)
+        self.kind = kind  # "lookup", "inventory" or "event source"
+        self.owner, self.where = self.WHERE[kind]
+        self.options = "the options of %s" % self.owner
 
     def option(self, name):
         ways = []
@@ -66,11 +70,10 @@ class PluginNames(ModuleNames):
             ways.append("the variable %s" % self.provider.plugin_vars[name])
         if name in self.provider.env:
             ways.append("the %s environment variable" % self.provider.env[name])
-        where = "in the inventory file" if self.kind == "inventory" else "of the lookup"
-        return "%s %s%s" % (name, where, " (or %s)" % " or ".join(ways) if ways else "")
+        return "%s %s%s" % (name, self.where, " (or %s)" % " or ".join(ways) if ways else "")
 
     def label(self, name):
-        return "The %s's option %s" % ("inventory file" if self.kind == "inventory" else self.kind, name)
+        return "The option %s of %s" % (name, self.owner)
 
     def item(self, name, index, value, single):
         return "term %d (%r)" % (index, value)

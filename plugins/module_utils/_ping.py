@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._listing import confirm_route
 
 FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
 ZONE_FIELDS = ("name", "code", "has_active_nodes")
@@ -33,12 +34,19 @@ def session_status(client, session_id):
     """The normalised status item of one session (``found: false`` when Ping Network does not know it)."""
     body = client.get("Getting the status of Ping Network session %s" % session_id,
                       client.url("sessions", session_id, "status"), not_found_ok=True)
+    if body is not None:
+        client.route_confirmed = True
     return normalise(session_id, body)
 
 
 def sessions_by_ids(client, ids):
     """``{id: item}`` for every distinct id, fetched concurrently (Ping Network has no listing)."""
-    return fetch_each(client, ids, lambda sid: session_status(client, sid))
+    items = fetch_each(client, ids, lambda sid: session_status(client, sid))
+    if not any(item["found"] for item in items.values()):
+        # Ping Network publishes no error codes that tell a missing session from an unknown path: when every
+        # answer said "not found", one request to a path that always exists tells them apart (once a client).
+        confirm_route(client, client.url("zones"))
+    return items
 
 
 def state(item):

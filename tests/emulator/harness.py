@@ -79,6 +79,11 @@ class Emulator:
         """Take a session away now, or later: ``after`` seconds, ``after_requests`` (see the emulator)."""
         return self.admin("DELETE", "/ping/sessions/" + quote(sid, safe=""), when)
 
+    def agent(self, sid_or_metadata, change, **when):
+        """An agent's lifecycle: ``offline`` (its session leaves, endpoints kept aside), ``back`` (by metadata:
+        reconnects under a new id with its endpoints), ``drop_endpoints`` (online, but its endpoints vanish)."""
+        return self.admin("POST", "/ngrok/sessions/%s/%s" % (quote(sid_or_metadata, safe=""), change), when)
+
     def add_tunnel(self, session_id, **fields):
         return self.admin("POST", "/ngrok/tunnels", dict(fields, tunnel_session_id=session_id))
 

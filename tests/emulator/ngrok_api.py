@@ -60,6 +60,7 @@ class NgrokState:
         self.ngrok = {}  # id -> session; insertion order is creation order
         self.tunnels = {}
         self.endpoints = {}
+        self.away = {}  # agents offline for now, by metadata (or id): (session, [(table, key, item), ...])
         if seed == "demo":
             for s in DEMO_NGROK:
                 self.put_ngrok(s["id"], dict(s))
@@ -104,6 +105,25 @@ class NgrokState:
         self.put_ngrok(new_id, fields)
         for table, key in self.owned_by(sid):
             table[key]["tunnel_session"] = {"id": new_id, "uri": ""}
+
+    def agent_offline(self, sid):
+        """The agent loses its connection: its session leaves the listings, its tunnels and endpoints wait aside."""
+        session = self.ngrok.pop(sid, None)
+        if session is None:
+            return
+        kept = [(table, key, table.pop(key)) for table, key in self.owned_by(sid)]
+        self.away[session.get("metadata") or sid] = (session, kept)
+
+    def agent_back(self, name):
+        """The agent reconnects (``name``: its metadata, or its old id): a new session, its endpoints back."""
+        if name not in self.away:
+            return
+        session, kept = self.away.pop(name)
+        old_id = session["id"]
+        self.ngrok[old_id] = session
+        for table, key, item in kept:
+            table[key] = item
+        self.restart_ngrok(old_id)
 
     def add_tunnel(self, fields):
         self.counter += 1
@@ -285,6 +305,15 @@ class NgrokApi:
                                           "public_url": "tcp://%d.tcp.example.test:%d" % (n % 9 + 1, 10000 + n),
                                           "forwards_to": "localhost:22"})
             self.send(200, {"count": count})
+            return True
+        if len(seg) == 3 and seg[0] == "sessions" and seg[2] in ("offline", "back", "drop_endpoints") \
+                and self.command == "POST":
+            sid = seg[1]
+            change = {"offline": lambda: state.agent_offline(sid), "back": lambda: state.agent_back(sid),
+                      "drop_endpoints": lambda: state.put_ngrok(sid, {"degraded": True}) if sid in state.ngrok
+                      else None}[seg[2]]
+            self.later(body, change)
+            self.send(200, {"ok": True})
             return True
         if len(seg) == 2 and seg[0] == "sessions":
             sid = seg[1]
