@@ -45,6 +45,7 @@ MAX_BODY_SNIPPET = 300
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a larger answer is refused, never loaded whole
 MAX_DEPTH = 64  # JSON nested deeper than this is refused
 NOTABLE_WAIT = 5.0  # a wait the server asked for that is longer than this is reported to the user
+STREAM_IDLE = 90.0  # seconds a stream (Server-Sent Events) may stay silent before it counts as dropped
 WORKER_GRACE = 1.0  # seconds the caller gives a torn-down exchange's thread to end
 
 
@@ -155,6 +156,31 @@ class _TrackedAdapter(HTTPAdapter):
         manager = super().proxy_manager_for(*args, **kwargs)
         manager.pool_classes_by_scheme = dict(self.pools)
         return manager
+
+
+class Stream:
+    """An open long-lived answer: its bytes as they arrive, and a ``close`` that works from any thread."""
+
+    def __init__(self, response, exchange):
+        self.response = response
+        self._exchange = exchange
+
+    def chunks(self, size=65536):
+        """Each piece of the body as it arrives, until the server ends it (a dropped connection raises)."""
+        read = getattr(self.response.raw, "read1", None)
+        for dummy in range(10 ** 12):
+            data = read(size) if read is not None else self.response.raw.read(1)
+            if not data:
+                return
+            yield data
+
+    def close(self):
+        """Shut the stream's sockets down (wakes a reader blocked on it), then release the response."""
+        self._exchange.tear_down()
+        try:
+            self.response.close()
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass  # the reader thread may hold it; the shut-down socket ends it anyway
 
 
 class _Deadline(requests.exceptions.Timeout if requests else Exception):
@@ -327,9 +353,7 @@ class Client:
             if isinstance(failure, ApiError):
                 raise failure
             if isinstance(failure, requests.exceptions.SSLError):
-                raise ApiError(what, "TLS verification of %s failed (%s)" % (self.api_url, self._short(failure)),
-                               "point %s at the CA bundle that signed the server's certificate, or set "
-                               "validate_certs to false only for a server you trust" % self.names.option("ca_path"))
+                raise self._tls_error(what, failure)
             if isinstance(failure, requests.exceptions.ContentDecodingError):
                 raise ApiError(what, "%s answered a body that cannot be decoded (%s)"
                                % (self.provider.name, self._short(failure)),
@@ -392,6 +416,11 @@ class Client:
                            "check %s" % self.names.option("api_url"), http_status=response.status_code)
         return target
 
+    def _tls_error(self, what, exc):
+        return ApiError(what, "TLS verification of %s failed (%s)" % (self.api_url, self._short(exc)),
+                        "point %s at the CA bundle that signed the server's certificate, or set validate_certs to "
+                        "false only for a server you trust" % self.names.option("ca_path"))
+
     def _short(self, exc):
         text = self.redact(str(exc))
         return text if len(text) <= MAX_BODY_SNIPPET else text[:MAX_BODY_SNIPPET] + "..."
@@ -435,6 +464,36 @@ class Client:
             if not level:
                 return value
         return None
+
+    def open_stream(self, what, url, headers=None, idle_timeout=STREAM_IDLE):
+        """GET a long-lived answer (Server-Sent Events) and return it open, as a ``Stream``.
+
+        Connecting and the headers are bounded by ``timeout``, each later silence by ``idle_timeout``; a
+        failure is an ApiError as ``request`` gives (``transient`` when trying again may work). Not retried
+        here: a stream's owner reconnects on its own terms. Call from the thread that reads the stream.
+        """
+        exchange = _Exchange()
+        _CURRENT.exchange = exchange
+        self._hold.wait()
+        self.requests_sent += 1
+        try:
+            response = self.session.get(url, headers=dict(headers or {}, Accept="text/event-stream"),
+                                        auth=self._auth, timeout=(self.timeout, idle_timeout), verify=self.verify,
+                                        allow_redirects=False, stream=True)
+        except requests.exceptions.SSLError as exc:
+            raise self._tls_error(what, exc) from None
+        except requests.exceptions.RequestException as exc:
+            raise self._transport_error(what, exc, 1) from None
+        finally:
+            _CURRENT.exchange = None
+        if response.status_code != 200:
+            try:
+                raw = response.raw.read(MAX_BODY_SNIPPET * 4, decode_content=True) or b""
+            except Exception:  # pylint: disable=broad-exception-caught
+                raw = b""
+            response.close()
+            raise self._http_error(what, response, raw, self.provider.parse_error(self._decode(raw)))
+        return Stream(response, exchange)
 
     def get(self, what, url, not_found_ok=False):
         """GET a JSON object. Returns None for a provider 404 when ``not_found_ok``."""

@@ -84,6 +84,14 @@ class Emulator:
         reconnects under a new id with its endpoints), ``drop_endpoints`` (online, but its endpoints vanish)."""
         return self.admin("POST", "/ngrok/sessions/%s/%s" % (quote(sid_or_metadata, safe=""), change), when)
 
+    def ping_events(self, *events):
+        """Append Ping Network session events (``session_id``, ``event_type``, counters); returns them with ids."""
+        return self.admin("POST", "/ping/events", {"events": list(events)})["events"]
+
+    def ping_streams(self, *scripts):
+        """Scripts for the next event stream connections, one each (see the emulator's events stream)."""
+        return self.admin("POST", "/ping/streams", {"scripts": list(scripts)})
+
     def add_tunnel(self, session_id, **fields):
         return self.admin("POST", "/ngrok/tunnels", dict(fields, tunnel_session_id=session_id))
 

@@ -1,7 +1,18 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The emulated Ping Network API: its state (sessions, zones), its answers and its admin routes."""
+"""The emulated Ping Network API: its state (sessions, zones, session events), its answers and admin routes."""
+
+import json
+import socket
+import threading
+import time
+
+from common import utc_now  # pylint: disable=import-error
+
+MAX_STREAM_SECONDS = 600  # an events stream the client never closes ends by itself
+KEEPALIVE = 1.0  # seconds between SSE comment lines on an idle stream
+EVENT_FIELDS = ("duration", "uploaded_bytes", "downloaded_bytes")
 
 DEMO_ZONES = [
     {"name": "Germany", "code": "DE", "has_active_nodes": True},
@@ -24,11 +35,30 @@ class PingState:
     def reset_ping(self, seed):
         self.ping = {}
         self.zones = {}
+        self.ping_events = []  # every session event, oldest first: what GET /sessions/events serves
+        self.ping_streams = []  # scripts for the next stream connections, one each, in order
+        self.ping_streams_open = 0
+        self.ping_events_changed = threading.Condition(self.lock)
         if seed == "demo":
             for sid, body in DEMO_PING.items():
                 self.ping[sid] = dict(body)
             for zone in DEMO_ZONES:
                 self.zones[zone["code"]] = dict(zone)
+
+
+    def add_ping_events(self, events):
+        """Append session events (ids numbered on from the last one); wakes the open streams."""
+        added = []
+        for fields in events:
+            last = self.ping_events[-1]["id"] if self.ping_events else 0
+            item = {"id": last + 1, "session_id": "ps_emulator", "event_type": "session_heartbeat",
+                    "created_at": utc_now()}
+            item.update({k: 0 for k in EVENT_FIELDS})
+            item.update(fields)
+            self.ping_events.append(item)
+            added.append(item)
+        self.ping_events_changed.notify_all()
+        return added
 
 
 class PingApi:
@@ -63,6 +93,8 @@ class PingApi:
         if role == "forbidden":
             return self.ping_error(403, "FORBIDDEN", "This API key may not read sessions")
         seg = self.segments(path)
+        if seg == ["sessions", "events"] and self.command == "GET":
+            return self.ping_events_stream()
         if seg == ["zones"] and self.command == "GET":
             with self.state.lock:
                 zones = [dict(z) for z in self.state.zones.values()]
@@ -80,6 +112,78 @@ class PingApi:
         # The status never shows whether a session is paused or reusable.
         return self.send(200, {k: v for k, v in body.items() if not k.startswith("_")})
 
+    def ping_events_stream(self):
+        """GET /sessions/events: Server-Sent Events, one ``data:`` line of JSON (a SessionEvent) per event.
+
+        Serves every held event whose id is above ``Last-Event-ID`` (all without it: our assumption, the API
+        does not say), then new ones as they come, with a comment line every KEEPALIVE seconds. A script
+        queued with ``POST /_emulator/ping/streams`` changes one connection: ``{"status": 401}`` answers an
+        error instead, ``{"drop_after": n}`` cuts the connection after n events (the last one half-sent),
+        ``{"malformed_after": n}`` sends a line that is not a SessionEvent after n events,
+        ``{"ignore_last_event_id": true}`` replays from the start.
+        """
+        state = self.state
+        with state.lock:
+            script = state.ping_streams.pop(0) if state.ping_streams else {}
+            generation = state.generation
+        if script.get("status"):
+            return self.ping_error(int(script["status"]), script.get("code", "UNAUTHORIZED"),
+                                   script.get("message", "Invalid or missing API key"))
+        try:
+            after = int(self.headers.get("Last-Event-ID") or 0)
+        except ValueError:
+            after = 0
+        if script.get("ignore_last_event_id"):
+            after = 0
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        with state.lock:
+            state.in_flight -= 1  # a stream is not a request being answered: quiesce() must not wait for it
+            state.ping_streams_open += 1
+        sent = 0
+        try:
+            deadline = time.monotonic() + MAX_STREAM_SECONDS
+            while time.monotonic() < deadline:
+                with state.lock:
+                    if state.generation != generation:
+                        break
+                    pending = [e for e in state.ping_events if e["id"] > after]
+                    if not pending:
+                        state.ping_events_changed.wait(KEEPALIVE)
+                        pending = [e for e in state.ping_events if e["id"] > after]
+                if not pending:
+                    self.chunk(b": keep-alive\n\n")
+                    continue
+                for item in pending:
+                    if script.get("malformed_after") is not None and sent == int(script["malformed_after"]):
+                        self.chunk(b"data: {this is not a session event\n\n")
+                        script.pop("malformed_after")
+                    text = ("id: %d\nevent: %s\ndata: %s\n\n" % (item["id"], item["event_type"],
+                                                                 json.dumps(item))).encode()
+                    if script.get("drop_after") is not None and sent == int(script["drop_after"]):
+                        self.chunk(text[: len(text) // 2])  # cut off mid-event
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return None
+                    self.chunk(text)
+                    sent += 1
+                    after = item["id"]
+            self.wfile.write(b"0\r\n\r\n")  # the end of the chunked body: the stream is over
+            return None
+        except OSError:
+            return None  # the client went away
+        finally:
+            with state.lock:
+                state.in_flight += 1
+                state.ping_streams_open -= 1
+
+    def chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
     def ping_pause(self, sid, pause):
         """PATCH /sessions/{id}/pause|resume: 200 {session_id, paused}; 400 for the documented refusals."""
         with self.state.lock:
@@ -93,8 +197,22 @@ class PingApi:
         return self.send(200, {"session_id": sid, "paused": pause})
 
     def ping_admin(self, seg, body):
-        """``/_emulator/ping/...``: change the Ping Network state while it runs. Returns False for a route it does not know."""
+        """``/_emulator/ping/...``: change the Ping Network state while it runs. False for an unknown route."""
         state = self.state
+        if seg == ["events"] and self.command == "POST":
+            with state.lock:
+                added = state.add_ping_events(body.get("events", []))
+            self.send(200, {"events": added})
+            return True
+        if seg == ["streams"]:
+            with state.lock:
+                if self.command == "POST":
+                    state.ping_streams.extend(body.get("scripts", []))
+                elif self.command == "DELETE":
+                    state.ping_streams = []
+                scripts, open_now = list(state.ping_streams), state.ping_streams_open
+            self.send(200, {"scripts": scripts, "open": open_now})
+            return True
         if len(seg) == 2 and seg[0] == "zones":
             code = seg[1]
             if self.command == "PUT":
