@@ -287,6 +287,13 @@ class NgrokApi:
     def ngrok_admin(self, seg, body):
         """``/_emulator/ngrok/...``: change the ngrok state while it runs. Returns False for a route it does not know."""
         state = self.state
+        if seg == ["state"] and self.command == "GET":
+            with state.lock:
+                sessions = [dict(public(s), endpoints=0 if s.get("_degraded") else
+                                 sum(1 for table, dummy in state.owned_by(sid) if table is state.endpoints))
+                            for sid, s in state.ngrok.items()]
+            self.send(200, {"sessions": sessions, "away": sorted(state.away)})
+            return True
         if seg == ["endpoints"] and self.command == "POST":
             with state.lock:
                 endpoint = state.add_endpoint(body)

@@ -35,7 +35,7 @@ import sys
 try:
     from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
 except ImportError:  # run by ansible-rulebook from an installed collection: its root is not on sys.path
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[6]))
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
     from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import guarded

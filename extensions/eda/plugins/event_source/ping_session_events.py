@@ -38,7 +38,7 @@ import time
 try:
     from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, OptionError
 except ImportError:  # run by ansible-rulebook from an installed collection: its root is not on sys.path
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[6]))
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
     from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, OptionError
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING

