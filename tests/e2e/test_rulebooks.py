@@ -166,3 +166,21 @@ def test_the_ping_rulebook_reports_ended_and_silent_sessions(ansible, emu, ruleb
     output = rb.output()
     assert "STALE ps_short" not in output, "an ended session is no longer watched"
     assert PK not in output and NK not in output
+
+
+def test_the_decision_environment_definition_renders_with_ansible_builder(ansible, tmp_path):
+    """ansible-builder creates a build context from the shipped definition (the collection from its tarball)."""
+    definition = yaml.safe_load((ansible.collections / "ansible_collections/tunnels/sessions/extensions/eda/"
+                                 "decision-environment.yml").read_text())
+    assert definition["dependencies"]["galaxy"]["collections"] == [{"name": "tunnels.sessions"}]
+    (tmp_path / "requirements.yml").write_text(yaml.safe_dump(
+        {"collections": [{"name": str(ansible.tarball), "type": "file"}]}))
+    definition["dependencies"]["galaxy"] = "requirements.yml"
+    (tmp_path / "decision-environment.yml").write_text(yaml.safe_dump(definition))
+    create = subprocess.run([str(BIN / "ansible-builder"), "create", "-f", "decision-environment.yml", "-c",
+                             "context", "--output-filename", "Containerfile"], cwd=str(tmp_path),
+                            capture_output=True, text=True, check=False)
+    assert create.returncode == 0, create.stdout + create.stderr
+    containerfile = (tmp_path / "context" / "Containerfile").read_text()
+    assert "quay.io/ansible/ansible-rulebook:latest" in containerfile
+    assert "ansible-galaxy collection install" in containerfile and "introspect" in containerfile

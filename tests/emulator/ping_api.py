@@ -45,7 +45,6 @@ class PingState:
             for zone in DEMO_ZONES:
                 self.zones[zone["code"]] = dict(zone)
 
-
     def add_ping_events(self, events):
         """Append session events (ids numbered on from the last one); wakes the open streams."""
         added = []

@@ -125,10 +125,11 @@ def test_a_flaky_api_never_produces_an_event_and_each_warning_names_the_failure(
     async def scenario():
         async with Run(args_for(emu, timeout=0.5)) as watch:
             await watch.settle(emu, 1)
-            emu.admin("POST", "/faults", [{"match": "/tunnel_sessions", "status": 503, "body": "busy", "times": 2},
-                       {"match": "/endpoints", "action": "reset", "times": 1},
-                       {"match": "/tunnel_sessions", "trickle": 0.2, "status": 200,
-                        "json": {"tunnel_sessions": [], "next_page_uri": None}, "times": 1}])
+            emu.admin("POST", "/faults", [
+                {"match": "/tunnel_sessions", "status": 503, "body": "busy", "times": 2},
+                {"match": "/endpoints", "action": "reset", "times": 1},
+                {"match": "/tunnel_sessions", "trickle": 0.2, "status": 200,
+                 "json": {"tunnel_sessions": [], "next_page_uri": None}, "times": 1}])
             await watch.settle(emu, 5)
             quiet = watch.queue.empty()
             emu.agent("ts_demo_web02", "offline")

@@ -61,8 +61,8 @@ def session_event(data):
         return None
     if not isinstance(item, dict) or not isinstance(item.get("id"), int) or isinstance(item.get("id"), bool):
         return None
-    if not all(isinstance(item.get(key), str) and item.get(key) for key in ("session_id", "event_type",
-                                                                           "created_at")):
+    required = ("session_id", "event_type", "created_at")
+    if not all(isinstance(item.get(key), str) and item.get(key) for key in required):
         return None
     return {key: item.get(key) for key in FIELDS}
 
@@ -273,4 +273,3 @@ async def main(queue, args):
     finally:
         if reader is not None:
             reader.close()
-
