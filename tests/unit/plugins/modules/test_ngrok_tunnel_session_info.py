@@ -184,3 +184,17 @@ def test_a_wrong_key_in_ids_mode_is_one_clear_failure(emu):
     assert r["failed"] is True and r["http_status"] == 401
     assert r["msg"].startswith("Listing ngrok tunnel sessions failed: ngrok answered HTTP 401")
     assert "ERR_NGROK_201" in r["msg"]
+
+
+def test_a_wrong_api_url_path_fails_the_same_way_for_id_and_ids(emu):
+    for asked in ({"id": "ts_demo_web01"}, {"ids": ["ts_demo_web01", "ts_demo_web02"]}):
+        r = run(emu, api_url=emu.url + "/v9", **asked)
+        assert r["failed"] is True and r["http_status"] == 404, asked
+        assert "so api_url (%s/v9) probably does not point at it; check api_url (or the NGROK_API_URL " \
+               "environment variable)" % emu.url in r["msg"], asked
+
+
+def test_an_absent_id_costs_one_more_request_once_to_rule_out_a_wrong_api_url(emu):
+    r = run(emu, ids=["ts_gone"])
+    assert r["tunnel_sessions"] == [{"id": "ts_gone", "found": False}]
+    assert [q["path"] for q in emu.requests()] == ["/tunnel_sessions/ts_gone", "/tunnel_sessions?limit=1"]

@@ -72,3 +72,10 @@ def test_a_wait_that_times_out_says_what_it_saw(emu):
 def test_the_wrong_base_path_is_not_mistaken_for_absent(emu):
     r = run(emu, id="ps_demo_edge01", api_url=emu.url + "/customer")
     assert r["failed"] is True and r["http_status"] == 404
+
+
+def test_an_unknown_path_under_the_base_is_not_mistaken_for_absent_either(emu):
+    for asked in ({"id": "ps_demo_edge01"}, {"ids": ["ps_demo_edge01", "ps_nope"]}):
+        r = run(emu, api_url=emu.ping_url + "/v9", **asked)
+        assert r["failed"] is True and r["http_status"] == 404, asked
+        assert "probably does not point at it; check api_url (or the PING_NETWORK_API_URL" in r["msg"], asked
