@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 
-.PHONY: demo test unit e2e sanity lint docs-lint importer docs release matrix bench clean
+.PHONY: demo test unit e2e sanity lint docs-lint importer docs release matrix bench soak clean
 
 $(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ release: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet ngrok-api
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/eda.py
+
+## make soak: the ngrok event source for 10 minutes against a flapping fleet and a failing API (not in CI).
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
 
 ## make matrix: unit and end-to-end tests on ansible-core 2.16 (Python 3.11) and the newest (Python 3.12).
 matrix:

@@ -6,6 +6,7 @@
 import collections
 import copy
 import math
+import random
 import threading
 import time
 
@@ -24,6 +25,9 @@ DEFAULT_CONFIG = {
     "ngrok_restart_delay": 1.0,
     # Legacy accounts may not use session operations (ERR_NGROK_1700).
     "ngrok_legacy_account": False,
+    # {"ratio": 0.1, "rules": [<fault rule>, ...]}: that share of API requests, drawn at random, gets one of the
+    # rules (soak tests: a failing API whose failures do not pile up while the client backs off).
+    "random_faults": None,
 }
 
 
@@ -70,6 +74,9 @@ class State(NgrokState, PingState):
             if rule.get("times", 1) > 0 and rule.get("match", "") in path:
                 rule["times"] = rule.get("times", 1) - 1
                 return dict(rule)
+        chance = self.config.get("random_faults")
+        if chance and random.random() < float(chance["ratio"]):
+            return dict(random.choice(chance["rules"]))
         return None
 
     def rate(self, provider, key):
