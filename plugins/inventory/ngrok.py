@@ -81,9 +81,33 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
+try:
+    from ansible.template import trust_as_template  # ansible-core 2.19 and later
+except ImportError:  # before 2.19 a plain string is printed plain and templates to itself
+    trust_as_template = None
+
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
 from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin
+
+
+def make_unsafe(value):
+    """API data as host variables: a string that holds template characters is marked unsafe, so it is never
+    templated; every other value stays plain, so ``ansible-inventory --list --export`` (what AWX runs to sync)
+    prints plain strings, not ``{"__ansible_unsafe": ...}`` objects.
+
+    ansible-core 2.19 and later print every string that is not trusted for templating as unsafe; a string
+    without template characters templates to itself, so it is trusted there, and only there.
+    """
+    if isinstance(value, str):
+        if "{" in value or "}" in value:
+            return wrap_var(value)
+        return trust_as_template(value) if trust_as_template is not None else value
+    if isinstance(value, dict):
+        return {k: make_unsafe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [make_unsafe(v) for v in value]
+    return value
 
 
 def upstream_port(url):
@@ -159,10 +183,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if not isinstance(sid, str) or not sid:
                 continue
             endpoints = data["endpoints"].get(sid, [])
-            host_vars = {"ngrok_session": wrap_var(session), "ngrok_endpoints": wrap_var(endpoints)}
+            host_vars = {"ngrok_session": make_unsafe(session), "ngrok_endpoints": make_unsafe(endpoints)}
             address = ssh_address(endpoints, port)
             if address:
-                host_vars["ansible_host"] = wrap_var(address[0])
+                host_vars["ansible_host"] = make_unsafe(address[0])
                 host_vars["ansible_port"] = address[1]
             name = self._host_name(sid, host_vars, strict, taken)
             taken.add(name)

@@ -74,10 +74,7 @@ def test_one_host_per_agent_with_its_tunnel_address_groups_and_compose(ansible, 
                           "compose:\n  agent_version: ngrok_session.agent_version\n")
     proc = inventory(ansible, path, "--list", env=ngrok_env(emu))
     assert proc.returncode == 0, proc.stderr
-    raw = json.loads(proc.stdout)
-    if "__ansible_unsafe" in proc.stdout:  # ansible-core 2.19 shows the marking: everything from the API has it
-        assert raw["_meta"]["hostvars"]["edge-01"]["ngrok_session"]["metadata"] == {"__ansible_unsafe": "edge-01"}
-    data = plain(raw)
+    data = json.loads(proc.stdout)
     hosts = data["_meta"]["hostvars"]
     assert sorted(hosts) == ["edge-00", "edge-01", "edge-02", "no-ssh"]
     edge1 = hosts["edge-01"]
@@ -119,6 +116,20 @@ def test_the_cache_spares_the_api_on_the_second_run(ansible, emu, tmp_path):
     assert len(fresh["_meta"]["hostvars"]) == 2
 
 
+def test_what_awx_imports_is_plain_values(ansible, emu, tmp_path):
+    """--list --export is what AWX runs to sync an inventory: values must be strings, not unsafe-marker dicts."""
+    fleet(emu)
+    path = inventory_file(tmp_path, "hostname: ngrok_session.metadata\n")
+    for args in (["--list", "--export"], ["--list"], ["--host", "edge-01"]):
+        proc = inventory(ansible, path, *args, env=ngrok_env(emu))
+        assert proc.returncode == 0 and "__ansible_unsafe" not in proc.stdout, (args, proc.stdout[:500])
+        data = json.loads(proc.stdout)
+        edge1 = data["_meta"]["hostvars"]["edge-01"] if "_meta" in data else data
+        assert edge1["ansible_host"] == "1.tcp.example.test" and edge1["ngrok_session"]["metadata"] == "edge-01"
+    graph = inventory(ansible, path, "--graph", env=ngrok_env(emu))
+    assert graph.returncode == 0 and "edge-01" in graph.stdout and "__ansible_unsafe" not in graph.stdout
+
+
 def test_api_data_is_never_templated(ansible, emu, tmp_path):
     marker = tmp_path / "templated"
     emu.reset("empty")
@@ -129,6 +140,15 @@ def test_api_data_is_never_templated(ansible, emu, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "lookup('ansible.builtin.pipe'" in proc.stdout
     assert not marker.exists()
+    # the same value through --list --export and a playbook: shown as data, never run
+    listing = inventory(ansible, path, "--list", "--export", env=ngrok_env(emu))
+    assert listing.returncode == 0 and "lookup('ansible.builtin.pipe'" in listing.stdout
+    play = tmp_path / "play.yml"
+    play.write_text("- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n"
+                    "    - ansible.builtin.debug:\n        msg: \"agent says {{ ngrok_session.metadata }}\"\n")
+    proc = ansible.run([str(BIN / "ansible-playbook"), "-i", str(path), str(play)], env=ngrok_env(emu))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "agent says {{ lookup('ansible.builtin.pipe'" in proc.stdout and not marker.exists()
 
 
 def test_a_bad_key_is_one_clear_failure_without_the_key(ansible, emu, tmp_path):
