@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 
-.PHONY: demo test unit e2e sanity lint docs-lint importer docs release matrix bench soak clean
+.PHONY: demo install emulator test unit e2e sanity lint docs-lint importer docs release matrix bench soak clean
 
 $(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)

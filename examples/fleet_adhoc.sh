@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Ad hoc over the fleet: facts from every EU agent's machine, reached through its ngrok tunnel.
-#   NGROK_API_KEY=... examples/fleet_adhoc.sh [pattern] [extra ansible options, e.g. -u deploy]
+# Ad hoc over the fleet: facts from every agent's machine that has an SSH tunnel, reached through it.
+#   NGROK_API_KEY=... examples/fleet_adhoc.sh [pattern, '' for the default] [extra ansible options, e.g. -u deploy]
+# The default pattern, reachable:&region_eu, is the EU agents with an SSH tunnel; agents without one are in the
+# inventory too, but their address would be their metadata, which is no host name.
 set -euo pipefail
-ansible -i "$(dirname "$0")/edge.ngrok.yml" "${1:-region_eu}" -m ansible.builtin.setup -a 'gather_subset=min' "${@:2}"
+ansible -i "$(dirname "$0")/edge.ngrok.yml" "${1:-reachable:&region_eu}" -m ansible.builtin.setup -a 'gather_subset=min' "${@:2}"

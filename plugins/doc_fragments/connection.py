@@ -35,7 +35,7 @@ options:
   validate_certs:
     description:
       - Verify the API's TLS certificate.
-      - Set to V(false) only for a server you trust; the module then warns that the key could reach an impostor.
+      - Set to V(false) only for a server you trust; a warning then says that the key could reach an impostor.
     type: bool
     default: true
   ca_path:
@@ -49,12 +49,6 @@ options:
       - V(false) connects directly whatever they say.
     type: bool
     default: true
-  concurrency:
-    description:
-      - When several sessions are asked for, how many requests are sent at once over one pool of connections.
-        Between 1 and 64.
-    type: int
-    default: 8
 notes:
   - The key is sent only to the scheme, host and port of O(api_url). A redirect there is followed;
     a redirect or a C(next_page_uri) naming another host fails the task and is not contacted.
@@ -151,4 +145,38 @@ options:
     ini:
       - section: tunnels_sessions
         key: ping_network_api_url
+"""
+
+    # Modules and lookups that take many ids.
+    BATCH = r"""
+options:
+  concurrency:
+    description:
+      - When several sessions are asked for, how many requests are sent at once over one pool of connections.
+        Between 1 and 64.
+    type: int
+    default: 8
+"""
+
+    # The inventory: the same options as PLUGINS_NGROK, without variables (inventory options come from the
+    # inventory file, the environment and ansible.cfg only).
+    INVENTORY_NGROK = r"""
+options:
+  api_key:
+    description:
+      - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>)."
+      - Required; give it through the environment (E(NGROK_API_KEY)) rather than in the inventory file.
+    type: str
+    env:
+      - name: NGROK_API_KEY
+  api_url:
+    description:
+      - Base URL of the ngrok API. Only C(http) and C(https) URLs, without credentials, query or fragment.
+    type: str
+    default: https://api.ngrok.com
+    env:
+      - name: NGROK_API_URL
+    ini:
+      - section: tunnels_sessions
+        key: ngrok_api_url
 """

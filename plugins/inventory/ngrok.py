@@ -26,7 +26,7 @@ requirements:
   - requests (on the controller)
 extends_documentation_fragment:
   - tunnels.sessions.connection
-  - tunnels.sessions.connection.plugins_ngrok
+  - tunnels.sessions.connection.inventory_ngrok
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:

@@ -22,6 +22,7 @@ requirements:
 extends_documentation_fragment:
   - tunnels.sessions.connection
   - tunnels.sessions.connection.plugins_ngrok
+  - tunnels.sessions.connection.batch
 options:
   _terms:
     description: Tunnel session ids.

@@ -21,6 +21,7 @@ requirements:
 extends_documentation_fragment:
   - tunnels.sessions.connection
   - tunnels.sessions.connection.plugins_ping
+  - tunnels.sessions.connection.batch
 options:
   _terms:
     description: Session ids.

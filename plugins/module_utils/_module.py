@@ -22,6 +22,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._client import RE
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError, guarded
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
     ModuleNames,
+    batch_spec,
     check_connection,
     check_ids,
     check_wait,
@@ -31,8 +32,8 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._wait import poll
 
 
 def id_options(required=False):
-    """``id`` and ``ids``: one session, or many fetched concurrently."""
-    return dict(id=dict(type="str", required=required), ids=dict(type="list", elements="str"))
+    """``id`` and ``ids``: one session, or many fetched concurrently (``concurrency`` at once)."""
+    return dict(id=dict(type="str", required=required), ids=dict(type="list", elements="str"), **batch_spec())
 
 
 def wait_options():
@@ -130,17 +131,21 @@ class SessionInfoModule(ProviderModule):
         wanted = self.params["wait_for"]
         self.wait_for = [wanted] if isinstance(wanted, str) else list(wanted or [])
 
-    def run_info(self, poll, satisfied, describe):
+    def run_info(self, poll, satisfied, describe, hopeless=None):
         """Poll until ``satisfied`` (or once without wait_for) and exit with the result.
 
         ``poll()`` returns the result dict; ``satisfied(result)`` says whether the wanted
-        state is reached; ``describe(result)`` says in words what was last seen.
+        state is reached; ``describe(result)`` says in words what was last seen; ``hopeless(result)``, when
+        given, returns why the wanted state can never come (the wait then fails at once), or None.
         """
         state = {"result": {}, "attempts": 0}
 
         def counted_poll():
             state["attempts"] += 1
             state["result"] = poll()
+            why = hopeless(state["result"]) if hopeless is not None and self.wait_for else None
+            if why and not satisfied(state["result"]):
+                self.exit(dict(state["result"], attempts=state["attempts"]), failed_msg=why)
             return state["result"]
 
         def work():

@@ -96,8 +96,12 @@ def connection_spec(provider):
         validate_certs=dict(type="bool", default=DEFAULTS["validate_certs"]),
         ca_path=dict(type="path"),
         use_proxy=dict(type="bool", default=DEFAULTS["use_proxy"]),
-        concurrency=dict(type="int", default=DEFAULTS["concurrency"]),
     )
+
+
+def batch_spec():
+    """``concurrency``, for the modules that take many ids (doc fragment part ``batch``)."""
+    return dict(concurrency=dict(type="int", default=DEFAULTS["concurrency"]))
 
 
 def check_api_url(api_url):

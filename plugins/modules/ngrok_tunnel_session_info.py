@@ -25,6 +25,7 @@ requirements:
 extends_documentation_fragment:
   - tunnels.sessions.connection
   - tunnels.sessions.connection.ngrok
+  - tunnels.sessions.connection.batch
   - tunnels.sessions.wait
   - tunnels.sessions.attributes
   - tunnels.sessions.attributes.ngrok
@@ -99,13 +100,13 @@ seealso:
 EXAMPLES = r"""
 - name: Is one agent session online?
   tunnels.sessions.ngrok_tunnel_session_info:
-    id: ts_2Ya1b2c3d4e5f6g7h8i9j0k
+    id: "{{ ngrok_session_id }}"
   register: ts
 
 - name: Stop the deploy if it is not
   ansible.builtin.assert:
     that: ts.found
-    fail_msg: "ngrok session {{ ts.tunnel_session.id | default('?') }} is not online"
+    fail_msg: "ngrok session {{ ngrok_session_id }} is not online (a restarted agent has a new id)"
 
 - name: Every online session of the EU region, with their agent endpoints
   tunnels.sessions.ngrok_tunnel_session_info:

@@ -24,6 +24,7 @@ requirements:
 extends_documentation_fragment:
   - tunnels.sessions.connection
   - tunnels.sessions.connection.ping
+  - tunnels.sessions.connection.batch
   - tunnels.sessions.attributes.ping
 attributes:
   check_mode:

@@ -24,6 +24,7 @@ requirements:
 extends_documentation_fragment:
   - tunnels.sessions.connection
   - tunnels.sessions.connection.ping
+  - tunnels.sessions.connection.batch
   - tunnels.sessions.wait
   - tunnels.sessions.attributes
   - tunnels.sessions.attributes.ping
@@ -45,6 +46,9 @@ options:
       - Poll until every session is in one of these states, at most O(wait_timeout) seconds,
         every O(wait_sleep) seconds.
       - V(absent) means the API does not know the session.
+      - A session id comes from creating the session, so an id the API does not know never starts to exist.
+        Unless V(absent) is among the wanted states, such an id fails the task at once, naming it, instead of
+        waiting out O(wait_timeout).
       - When the time runs out the task fails, says what it saw last, and still returns the last result.
       - Unset, the module looks once and does not wait.
     type: list
@@ -185,7 +189,16 @@ def main():
     def describe(r):
         return ", ".join("%s is %s" % (item["id"], _ping.state(item)) for item in r["sessions"])
 
-    m.run_info(poll, satisfied, describe)
+    def hopeless(r):
+        unknown = [item["id"] for item in r["sessions"] if not item["found"]]
+        if not unknown or "absent" in m.wait_for:
+            return None
+        return ("Cannot wait for %s: Ping Network does not know session%s %s (it answered 404). A session id comes "
+                "from creating the session (POST /sessions), so an unknown id never starts to exist; check the id, "
+                "or add absent to wait_for to accept a session that is gone."
+                % (" or ".join(m.wait_for), "" if len(unknown) == 1 else "s", ", ".join(unknown)))
+
+    m.run_info(poll, satisfied, describe, hopeless)
 
 
 if __name__ == "__main__":

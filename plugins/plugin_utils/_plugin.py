@@ -50,6 +50,9 @@ class ProviderPlugin:
         except OptionError as exc:
             raise self.failure(exc) from None
         self.client = Client.from_options(provider, opts, self.names)
+        if not opts["validate_certs"]:
+            plugin.display.warning("%s: validate_certs is false: the TLS certificate of %s is not checked, so the "
+                                   "key could be sent to an impostor." % (self.name, opts["api_url"]))
 
     def failure(self, exc):
         return self.error("%s: %s" % (self.name, exc.msg))

@@ -48,9 +48,9 @@ class Ansible:
         env.update(extra or {})
         return env
 
-    def run(self, args, env=None, timeout=300):
+    def run(self, args, env=None, timeout=300, cwd=None):
         proc = subprocess.run(args, capture_output=True, text=True, env=self.env(env), timeout=timeout,
-                              check=False, stdin=subprocess.DEVNULL, cwd=str(self.tmp))
+                              check=False, stdin=subprocess.DEVNULL, cwd=str(cwd or self.tmp))
         return proc
 
     def playbook(self, path, *args, env=None):

@@ -43,7 +43,16 @@ def test_wait_then_deploy_waits_for_the_agent(ansible, emu):
     proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=keys_env(emu))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     match = re.search(r"DEPLOYING via https://web-03\.example\.test after (\d+) poll", proc.stdout)
+    assert "[DEPRECATION WARNING]" not in proc.stdout + proc.stderr
     assert match and int(match.group(1)) == 2, proc.stdout
+
+
+def test_wait_then_deploy_refuses_an_agent_without_endpoints(ansible, emu):
+    emu.put_ngrok("ts_web03", metadata="web-03")  # online, but no tunnel: nothing to deploy through
+    proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=keys_env(emu))
+    assert proc.returncode != 0
+    assert "NOT DEPLOYING: agent web-03 is online but serves no endpoint" in proc.stdout
+    assert "DEPLOYING via" not in proc.stdout
 
 
 def test_wait_then_deploy_times_out_clearly(ansible, emu):
@@ -103,11 +112,13 @@ def test_fleet_inventory_example_and_its_adhoc_command_over_ssh(ansible, emu, ss
     emu.put_ngrok("ts_eu_box", metadata="eu-box", region="eu", os="linux")
     emu.add_tunnel("ts_eu_box", proto="tcp", public_url="tcp://127.0.0.1:%d" % port, forwards_to="localhost:22")
     emu.put_ngrok("ts_us_box", metadata="us-box", region="us", os="linux")
+    emu.put_ngrok("ts_eu_nossh", metadata="eu-no-ssh", region="eu", os="linux")  # in the inventory, unreachable
     env = dict(keys_env(emu), PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""),
                ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     graph = ansible.run([str(BIN / "ansible-inventory"), "-i", str(EXAMPLES / "edge.ngrok.yml"), "--graph"], env=env)
     assert "@region_eu:" in graph.stdout and "eu-box" in graph.stdout and "@reachable:" in graph.stdout
-    proc = ansible.run(["bash", str(EXAMPLES / "fleet_adhoc.sh"), "region_eu", "-u", "root", "--private-key", str(key)],
-                       env=env)
+    proc = ansible.run(["bash", str(EXAMPLES / "fleet_adhoc.sh"), "", "-u", "root", "--private-key", str(key)],
+                       env=env)  # its default pattern: the EU agents with an SSH tunnel
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "eu-box | SUCCESS" in proc.stdout and "ansible_facts" in proc.stdout and "us-box" not in proc.stdout
+    assert "eu-box | SUCCESS" in proc.stdout and "ansible_facts" in proc.stdout
+    assert "us-box" not in proc.stdout and "eu-no-ssh" not in proc.stdout, "only reachable hosts are targeted"

@@ -281,3 +281,20 @@ def test_a_failing_lookup_is_one_clear_message_without_the_key(ansible, emu):
     assert r["bad_id"]["failed"] is True and "term 0 ('..') is not a session id: '.' and '..' are not ids." in r["bad_id"]["msg"]
     output = proc.stdout + proc.stderr
     assert PK not in output and NK not in output and no_traceback_of_ours(output)
+
+
+def test_option_docs_match_what_each_plugin_reads(ansible):
+    def doc(kind, name):
+        proc = ansible.run([str(BIN / "ansible-doc"), "-t", kind, "--json", name])
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)[name]["doc"]["options"]
+
+    inventory_options = doc("inventory", "tunnels.sessions.ngrok")
+    assert "vars" not in inventory_options["api_key"], "inventory options cannot come from variables"
+    assert "concurrency" not in inventory_options, "the inventory walks listings; it sends no batch"
+    assert "the module" not in json.dumps(inventory_options["validate_certs"])
+    assert doc("lookup", "tunnels.sessions.ping_session")["api_key"]["vars"] == [
+        {"name": "tunnels_sessions_ping_network_api_key"}]
+    for single in ("tunnels.sessions.ngrok_tunnel_session", "tunnels.sessions.ping_zone_info"):
+        assert "concurrency" not in doc("module", single), single
+    assert "concurrency" in doc("module", "tunnels.sessions.ping_session_info")

@@ -46,7 +46,8 @@ Standard library only. One loopback port serves:
   - ``GET /_emulator/requests`` what was asked (method, path, headers, body) and the most requests it ever
     served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.
 
-Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT``.
+Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT`` and the
+``export`` lines that point the collection's environment variables at it.
 """
 
 import argparse
@@ -214,7 +215,11 @@ def main(argv=None):
         with open(partial, "w", encoding="utf-8") as handle:
             handle.write(server.public_url + "\n")
         os.replace(partial, args.url_file)
-    print("EMULATOR_URL=%s" % server.public_url, flush=True)
+    print("EMULATOR_URL=%s" % server.public_url)
+    print("# point the collection at this emulator: paste these two lines into your shell")
+    print("export NGROK_API_URL=%s NGROK_API_KEY=%s" % (server.public_url, args.ngrok_key))
+    print("export PING_NETWORK_API_URL=%s%s PING_NETWORK_API_KEY=%s" % (server.public_url, PING_BASE, args.ping_key),
+          flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -211,6 +211,12 @@ MORE = {
 }
 
 
+def warnings_of(result):
+    """The warning texts of a module's result: plain strings, or ansible-core 2.19's warning summaries."""
+    return [w if isinstance(w, str) else (w.get("event") or {}).get("msg", str(w))
+            for w in result.get("warnings", [])]
+
+
 def run_module(name, args, env=None, without_requests=False, timeout=120):
     """Run a module of the collection as its own Python process, the way Ansible does on a host.
 

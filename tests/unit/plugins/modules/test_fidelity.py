@@ -150,3 +150,14 @@ def test_a_gzip_bomb_is_refused_without_inflating_it_whole(emu):
     emu.fault(match=NGROK.path, times=1, gzip_bomb=1 << 30, status=200)  # 1 GiB of zeros in about 1 MiB
     r = NGROK.run(emu, id="ts_demo_web01", retries=0)
     assert r["failed"] is True and "answered more than 16 MiB" in r["msg"]
+
+
+def test_a_long_wait_the_api_asked_for_is_a_warning_saying_how_long_and_why(emu):
+    emu.fault(match=NGROK.path, times=1, status=429, headers={"Retry-After": "6"},
+              json={"error_code": "ERR_NGROK_226", "status_code": 429, "msg": "rate limited", "details": {}})
+    r = NGROK.run(emu, id="ts_demo_web01")
+    assert r["found"] is True and r["requests"] == 2
+    assert harness.warnings_of(r) == ["Waited 6 s before retrying: ngrok answered HTTP 429 with Retry-After; the task took "
+                             "that much longer."]
+    quick = NGROK.run(emu, id="ts_demo_web01")
+    assert "warnings" not in quick, "a short or no wait says nothing"

@@ -79,3 +79,15 @@ def test_an_unknown_path_under_the_base_is_not_mistaken_for_absent_either(emu):
         r = run(emu, api_url=emu.ping_url + "/v9", **asked)
         assert r["failed"] is True and r["http_status"] == 404, asked
         assert "probably does not point at it; check api_url (or the PING_NETWORK_API_URL" in r["msg"], asked
+
+
+def test_waiting_on_an_id_the_api_does_not_know_fails_at_once(emu):
+    r = run(emu, ids=["ps_demo_edge01", "ps_typo"], wait_for=["connected"], wait_sleep=1, wait_timeout=300)
+    assert r["failed"] is True and r["attempts"] == 1 and r["elapsed"] < 30
+    assert "does not know session ps_typo" in r["msg"] and "add absent to wait_for" in r["msg"]
+    assert [s["found"] for s in r["sessions"]] == [True, False]
+
+
+def test_with_absent_wanted_an_unknown_id_is_what_was_waited_for(emu):
+    r = run(emu, id="ps_typo", wait_for=["connected", "absent"], wait_sleep=1, wait_timeout=30)
+    assert "failed" not in r and r["found"] is False and r["attempts"] == 1
