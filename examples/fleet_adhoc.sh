@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Ad hoc over the fleet: facts from every agent's machine that has an SSH tunnel, reached through it.
 #   NGROK_API_KEY=... examples/fleet_adhoc.sh [pattern, '' for the default] [extra ansible options, e.g. -u deploy]
 # The default pattern, reachable:&region_eu, is the EU agents with an SSH tunnel; agents without one are in the

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ansible-test needs the tree at ansible_collections/tunnels/sessions and refuses symlinks: copy it there.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The demo: the collection as a user installs it, the preflight gate against the local emulator,
 # once with every session healthy (deploys) and once with one unhealthy (refuses to deploy); then an agent
 # that lost its tunnels is restarted, found again under its new session id, and the deploy goes ahead; last, the

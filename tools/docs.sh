@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The HTML docsite, built by antsibull-docs + Sphinx from the collection as installed, offline, with warnings
 # as errors. References into Ansible's own docs are resolved to docs.ansible.com by tools/docsite/offline_refs.py
 # (intersphinx cannot fetch here); every other broken reference fails the build.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # What Galaxy and Automation Hub run on upload: galaxy-importer on the built tarball, without a container
 # (its ansible-test runner always wants one; make sanity runs ansible-test itself). Any warning or error fails.
 # Usage: tools/galaxy-importer.sh [TARBALL]  (default: build one from this tree)

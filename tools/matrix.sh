@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ansible-test sanity, the unit and the end-to-end tests on the oldest supported ansible-core and on the
 # newest release. (make test already runs all of them on ansible-core 2.19 / Python 3.11.)
 set -euo pipefail

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make release VERSION=x.y.z: bump galaxy.yml and the client's User-Agent version, release the changelog, build the
 # tarball, run galaxy-importer on it, commit, and say what to upload. Refuses a dirty tree, a version that is not newer than the current one, and a
 # release with no changelog fragment waiting.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The end-to-end tests reach hosts over SSH through the ngrok inventory, against a real OpenSSH server on a
 # loopback port (Debian's openssh-server). Install it when it is missing; the tests start their own sshd.
 set -euo pipefail

@@ -246,7 +246,8 @@ def test_preflight_example_stops_when_unhealthy(ansible, emu):
 def test_tarball_holds_only_what_a_user_needs(ansible):
     with tarfile.open(ansible.tarball) as tar:
         names = tar.getnames()
-    for needed in ("MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "requirements.txt",
+    for needed in ("MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml", "requirements.txt",
+                   "extensions/eda/plugins/event_source/ngrok_tunnel_sessions.py", "playbooks/heal_agent.yml",
                    "meta/execution-environment.yml", "plugins/modules/ngrok_tunnel_session_info.py",
                    "plugins/modules/ping_session_info.py", "plugins/module_utils/_client.py",
                    "examples/preflight.yml"):
