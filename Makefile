@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 
-.PHONY: demo install emulator test unit e2e sanity lint docs-lint importer docs release matrix bench soak clean
+.PHONY: demo install emulator test unit e2e integration sanity lint docs-lint importer docs release matrix bench soak clean
 
 $(STAMP): requirements.txt tests/requirements.txt tests/lint-requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/demo.sh
 
 ## make test: every test and every gate.
-test: unit e2e sanity lint docs-lint importer docs
+test: unit e2e integration sanity lint docs-lint importer docs
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q
@@ -27,6 +27,10 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	bash tools/sshd-setup.sh
 	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q
+
+## ansible-test integration: one target per module, each against the emulator its setup target starts.
+integration: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-test.sh integration --venv --python 3.11 --requirements
 
 sanity: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-test.sh sanity --venv --python 3.11

@@ -21,7 +21,7 @@ tar -C "$root" --exclude ./.git --exclude ./.ansible --exclude ./.venv --exclude
   --exclude ./tests/output --exclude .pytest_cache --exclude __pycache__ --exclude .hypothesis -cf - . \
   | tar -C "$dest" -xf -
 # ansible-test downloads get-pip from a host these machines cannot reach; shared/ has an offline stand-in.
-offline="$root/../shared/tools/get_pip_offline.py"
+offline="${GET_PIP_OFFLINE:-$root/../shared/tools/get_pip_offline.py}"
 if [ -f "$offline" ]; then
   # The file name carries the pip version this ansible-test pins (2.16: 23.1.2, 2.19: 24.2).
   pip_version=$("$(dirname "$(command -v ansible-test)")/python" - <<'PY'

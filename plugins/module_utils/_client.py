@@ -27,11 +27,11 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.connection import HTTPConnection as _HTTPConnection, HTTPSConnection as _HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool as _HTTPPool, HTTPSConnectionPool as _HTTPSPool
 except ImportError:  # pragma: no cover - exercised by a test that hides requests
     requests = None
-    HTTPAdapter = HTTPConnection = HTTPSConnection = HTTPConnectionPool = HTTPSConnectionPool = object
+    HTTPAdapter = _HTTPConnection = _HTTPSConnection = _HTTPPool = _HTTPSPool = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
@@ -113,7 +113,8 @@ def _track(conn, sock=None):
         exchange.add(sock if sock is not None else getattr(conn, "sock", None))
 
 
-class _TrackedHTTPConnection(HTTPConnection):
+# The tracked classes keep urllib3's class names: they show in connection error messages.
+class HTTPConnection(_HTTPConnection):
     def _new_conn(self):
         sock = super()._new_conn()
         _track(self, sock)  # before a TLS handshake: the raw socket is the one to shut down
@@ -124,7 +125,7 @@ class _TrackedHTTPConnection(HTTPConnection):
         return super().request(*args, **kwargs)
 
 
-class _TrackedHTTPSConnection(HTTPSConnection):
+class HTTPSConnection(_HTTPSConnection):
     def _new_conn(self):
         sock = super()._new_conn()
         _track(self, sock)
@@ -135,18 +136,18 @@ class _TrackedHTTPSConnection(HTTPSConnection):
         return super().request(*args, **kwargs)
 
 
-class _TrackedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _TrackedHTTPConnection
+class HTTPConnectionPool(_HTTPPool):
+    ConnectionCls = HTTPConnection
 
 
-class _TrackedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _TrackedHTTPSConnection
+class HTTPSConnectionPool(_HTTPSPool):
+    ConnectionCls = HTTPSConnection
 
 
 class _TrackedAdapter(HTTPAdapter):
     """An adapter whose connections report their sockets to the exchange they serve."""
 
-    pools = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+    pools = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
 
     def init_poolmanager(self, *args, **kwargs):  # pylint: disable=signature-differs
         super().init_poolmanager(*args, **kwargs)

@@ -1,7 +1,9 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Real ansible-playbook and ansible runs of the built and installed collection against the emulator."""
+"""Real ansible-playbook and ansible runs of the built and installed collection against the emulator: keys from
+the environment, key hygiene at -vvvv, ad-hoc commands, the tarball. What each module does in a playbook (found,
+absent, waits, batches, check mode, failures, action groups) is asserted by tests/integration/targets."""
 
 import json
 import tarfile
@@ -9,66 +11,6 @@ import tarfile
 import harness  # pylint: disable=import-error
 
 NK, PK = harness.NGROK_KEY, harness.PING_KEY
-
-
-# The outcomes a playbook branches on, asked of each module: (register suffix, task name, module args).
-# "{good}" is a session the emulator knows, "{bad}" a prefix for ids given faults below, "{key}" the key.
-OUTCOMES = (
-    ("found", "found", {"id": "{good}"}),
-    ("absent", "not found", {"id": "{bad}_gone"}),
-    ("401", "401", {"api_key": "wrong-key", "id": "{good}"}),
-    ("403", "403", {"api_key": "forbidden-{key}", "id": "{good}"}),
-    ("500", "500 with an HTML body", {"id": "{bad}_html500", "retries": 1}),
-    ("badjson", "malformed JSON", {"id": "{bad}_badjson"}),
-    ("down", "unreachable", {"api_url": "http://127.0.0.1:9", "id": "x", "retries": 0}),
-)
-
-
-def outcome_tasks(emu):
-    """Every OUTCOMES task for each module (registered as n_<suffix> for ngrok, p_<suffix> for Ping)."""
-    tasks = ""
-    for target in harness.TARGETS.values():
-        label = target.module.split("_")[0]
-        bad = target.good_id[:2]
-        emu.fault(match=target.path_for(bad + "_html500"), status=500, body="<html><h1>Bad gateway</h1></html>",
-                  times=99)
-        emu.fault(match=target.path_for(bad + "_badjson"), status=200, body='{"id": "x", ', times=99)
-        for suffix, name, extra in OUTCOMES:
-            args = {"api_url": target.url(emu), "api_key": "{key}"}
-            args.update(extra)
-            args = {k: v.format(good=target.good_id, bad=bad, key=target.key) if isinstance(v, str) else v
-                    for k, v in args.items()}
-            tasks += ("- name: %s %s\n  tunnels.sessions.%s: %s\n  register: %s_%s\n  ignore_errors: true\n"
-                      % (label, name, target.module, json.dumps(args), label[0], suffix))
-    return tasks
-
-
-def test_outcomes_a_playbook_branches_on(ansible, emu):
-    tasks = outcome_tasks(emu)
-    r, proc = ansible.tasks(tasks)
-    output = proc.stdout + proc.stderr
-    assert "Traceback" not in output and "MODULE FAILURE" not in output
-    assert NK not in output and PK not in output
-
-    assert r["n_found"]["found"] is True and r["n_found"]["tunnel_session"]["region"] == "eu"
-    assert r["n_absent"]["failed"] is False and r["n_absent"]["found"] is False
-    assert r["n_401"]["failed"] and r["n_401"]["http_status"] == 401
-    assert r["n_401"]["error"]["code"] == "ERR_NGROK_201" and "NGROK_API_KEY" in r["n_401"]["msg"]
-    assert r["n_403"]["http_status"] == 403 and "permissions" in r["n_403"]["msg"]
-    assert r["n_500"]["http_status"] == 500 and "not in ngrok's error format" in r["n_500"]["msg"]
-    assert r["n_500"]["requests"] == 2
-    assert r["n_badjson"]["failed"] and "not a JSON object" in r["n_badjson"]["msg"]
-    assert r["n_down"]["failed"] and "could not connect" in r["n_down"]["msg"]
-
-    assert r["p_found"]["session"]["connected"] is True
-    assert r["p_absent"]["failed"] is False and r["p_absent"]["found"] is False
-    assert r["p_401"]["http_status"] == 401 and r["p_401"]["error"]["code"] == "UNAUTHORIZED"
-    assert r["p_403"]["http_status"] == 403 and r["p_403"]["error"]["code"] == "FORBIDDEN"
-    assert r["p_500"]["http_status"] == 500 and "Ping Network API is failing" in r["p_500"]["msg"]
-    assert r["p_badjson"]["failed"] and "not a JSON object" in r["p_badjson"]["msg"]
-    assert r["p_down"]["failed"] and "could not connect" in r["p_down"]["msg"]
-    for name, result in r.items():
-        assert result["changed"] is False, name
 
 
 def test_credentials_from_environment_variables(ansible, emu):
@@ -84,40 +26,6 @@ def test_credentials_from_environment_variables(ansible, emu):
                                         "PING_NETWORK_API_KEY": PK, "PING_NETWORK_API_URL": emu.ping_url})
     assert proc.returncode == 0, proc.stdout
     assert r["n_env"]["found"] is True and r["p_env"]["session"]["status"] == "disconnected"
-
-
-def test_check_mode_behaves_the_same(ansible, emu):
-    tasks = f"""
-- name: ngrok in check mode
-  tunnels.sessions.ngrok_tunnel_session_info: {{api_url: "{emu.url}", api_key: "{NK}", id: ts_demo_web01}}
-  register: n_check
-- name: ping in check mode
-  tunnels.sessions.ping_session_info: {{api_url: "{emu.ping_url}", api_key: "{PK}", ids: [ps_demo_edge01, ps_x]}}
-  register: p_check
-"""
-    r, proc = ansible.tasks(tasks, "--check")
-    assert proc.returncode == 0, proc.stdout
-    assert r["n_check"]["found"] is True and r["n_check"]["changed"] is False
-    assert [s["found"] for s in r["p_check"]["sessions"]] == [True, False]
-
-
-def test_module_defaults_through_the_action_groups(ansible, emu):
-    play_extra = f"""  module_defaults:
-    group/tunnels.sessions.ngrok: {{api_url: "{emu.url}", api_key: "{NK}"}}
-    group/tunnels.sessions.ping: {{api_url: "{emu.ping_url}", api_key: "{PK}"}}
-"""
-    tasks = """
-- name: ngrok with defaults from the group
-  tunnels.sessions.ngrok_tunnel_session_info: {metadata: web-02}
-  register: n_group
-- name: ping with defaults from the group
-  tunnels.sessions.ping_session_info: {id: ps_demo_edge01}
-  register: p_group
-"""
-    r, proc = ansible.tasks(tasks, play_extra=play_extra)
-    assert proc.returncode == 0, proc.stdout
-    assert [s["id"] for s in r["n_group"]["tunnel_sessions"]] == ["ts_demo_web02"]
-    assert r["p_group"]["found"] is True
 
 
 def test_vvvv_output_never_contains_a_key(ansible, emu):

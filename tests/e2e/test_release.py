@@ -23,7 +23,8 @@ GIT_IDENTITY = {"GIT_AUTHOR_NAME": "release test", "GIT_AUTHOR_EMAIL": "release@
 
 def release(repo, version):
     env = dict(os.environ, PATH=str(BIN) + os.pathsep + os.environ["PATH"],
-               IMPORTER_VENV=str(harness.ROOT / ".venv-importer"), **GIT_IDENTITY)
+               IMPORTER_VENV=str(harness.ROOT / ".venv-importer"),
+               GET_PIP_OFFLINE=str(harness.ROOT.parent / "shared" / "tools" / "get_pip_offline.py"), **GIT_IDENTITY)
     return subprocess.run(["bash", "tools/release.sh", version], cwd=str(repo), env=env, capture_output=True,
                           text=True, check=False, stdin=subprocess.DEVNULL, timeout=900)
 
@@ -66,6 +67,7 @@ def test_release_bumps_releases_the_changelog_builds_imports_and_commits(tmp_pat
     assert "a change made for the release test" in changelog.split("v%s" % new, 1)[1].split("\nv", 1)[0]
     assert (repo / ".build" / "release" / ("tunnels-sessions-%s.tar.gz" % new)).is_file()
     assert "imported with no warning and no error" in proc.stdout
+    assert 'Running sanity test "validate-modules"' in proc.stdout + proc.stderr, "sanity ran on the release tree"
     assert "ansible-galaxy collection publish" in proc.stdout
     assert git(repo, "log", "-1", "--format=%s") == "Release %s" % new
     assert git(repo, "tag", "--points-at", "HEAD") == new
