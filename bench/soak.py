@@ -46,6 +46,8 @@ class CountFailures(logging.Handler):
     def emit(self, record):
         if "poll failed" in record.getMessage():
             FAILED[0] += 1
+
+
 AGENTS = 20
 INTERVAL = 0.2
 FAULTS = [{"status": 500, "body": "oops"}, {"status": 502, "body": "bad gateway"}, {"status": 503, "body": "busy"},

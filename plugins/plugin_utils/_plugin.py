@@ -45,6 +45,7 @@ class ProviderPlugin:
         if REQUESTS_IMPORT_ERROR is not None:
             raise error("%s: the Python library 'requests' is not installed on the controller; install it "
                         "(pip install requests) in the Python that runs Ansible." % self.name)
+
         def get(option):  # a plugin documents only the options it reads (the inventory has no concurrency)
             return plugin.get_option(option) if plugin.has_option(option) else None
 

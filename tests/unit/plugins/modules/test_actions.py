@@ -176,8 +176,9 @@ def test_pause_is_idempotent_through_the_documented_400(emu):
     assert "failed" not in second and second["session"]["msg"] == "Session is not reusable or already paused"
     assert second["session"]["paused"] is None
     assert "warnings" not in first
-    assert harness.warnings_of(second) == ["Ping Network refused to pause session ps_demo_reusable (Session is not reusable or "
-                                  "already paused): nothing changed. It is not reusable, or already paused."]
+    assert harness.warnings_of(second) == [
+        "Ping Network refused to pause session ps_demo_reusable (Session is not reusable or already paused): nothing "
+        "changed. It is not reusable, or already paused."]
 
 
 def test_resume_of_a_session_that_is_not_paused_changes_nothing(emu):

@@ -157,7 +157,7 @@ def test_a_long_wait_the_api_asked_for_is_a_warning_saying_how_long_and_why(emu)
               json={"error_code": "ERR_NGROK_226", "status_code": 429, "msg": "rate limited", "details": {}})
     r = NGROK.run(emu, id="ts_demo_web01")
     assert r["found"] is True and r["requests"] == 2
-    assert harness.warnings_of(r) == ["Waited 6 s before retrying: ngrok answered HTTP 429 with Retry-After; the task took "
-                             "that much longer."]
+    assert harness.warnings_of(r) == [
+        "Waited 6 s before retrying: ngrok answered HTTP 429 with Retry-After; the task took that much longer."]
     quick = NGROK.run(emu, id="ts_demo_web01")
     assert "warnings" not in quick, "a short or no wait says nothing"
