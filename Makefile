@@ -66,7 +66,7 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py
 
-## make matrix: unit and end-to-end tests on ansible-core 2.16 (Python 3.11) and the newest (Python 3.12).
+## make matrix: every ansible-core from 2.16 to the newest (tools/matrix.sh says what runs on which).
 matrix:
 	bash tools/matrix.sh
 

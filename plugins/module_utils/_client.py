@@ -184,6 +184,58 @@ class Stream:
             pass  # the reader thread may hold it; the shut-down socket ends it anyway
 
 
+class _Worker:
+    """One long-lived daemon thread that runs the exchanges it is handed, one at a time."""
+
+    def __init__(self, pool):
+        self.pool = pool
+        self.job = None
+        self.ready = threading.Event()
+
+    def serve(self):
+        for dummy in range(10 ** 9):
+            self.ready.wait(self.pool.IDLE)
+            with self.pool.lock:
+                if self.job is None:  # idle too long and nobody handed it a job: end
+                    self.pool.idle.remove(self)
+                    return
+                job, self.job = self.job, None
+                self.ready.clear()
+            job()
+            with self.pool.lock:
+                self.pool.busy -= 1
+                self.pool.idle.append(self)
+
+
+class _Workers:
+    """Threads that run exchanges, reused: a process that sends request after request keeps a few threads (and
+    their memory arenas) instead of starting one per request. A busy or stuck worker never delays another
+    exchange: a new thread starts when none is idle; an idle one ends after IDLE seconds."""
+
+    IDLE = 30.0
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.idle = []
+        self.busy = 0  # exchanges being run now
+
+    def run(self, job):
+        with self.lock:
+            self.busy += 1
+            worker = self.idle.pop() if self.idle else None
+            if worker is not None:
+                worker.job = job
+                worker.ready.set()
+                return
+        worker = _Worker(self)
+        worker.job = job
+        worker.ready.set()
+        threading.Thread(target=worker.serve, name="tunnels-sessions-request", daemon=True).start()
+
+
+_WORKERS = _Workers()
+
+
 class _Deadline(requests.exceptions.Timeout if requests else Exception):
     """The whole attempt took longer than ``timeout``."""
 
@@ -318,11 +370,10 @@ class Client:
                 _CURRENT.exchange = None
                 done.set()
 
-        worker = threading.Thread(target=work, name="tunnels-sessions-request", daemon=True)
-        worker.start()
+        _WORKERS.run(work)
         if not done.wait(max(0.0, deadline - time.monotonic())):
             exchange.tear_down()
-            worker.join(WORKER_GRACE)
+            done.wait(WORKER_GRACE)
             return None, None, _Deadline("no complete answer within timeout=%s seconds"
                                          % self.timeout), box["answered"]
         return box.get("response"), box.get("body"), box.get("error"), box["answered"]

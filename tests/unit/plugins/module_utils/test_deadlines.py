@@ -15,6 +15,7 @@ import time
 import harness  # pylint: disable=import-error
 import pytest
 
+from ansible_collections.tunnels.sessions.plugins.module_utils import _client
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import WORKER_GRACE, Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
@@ -32,16 +33,13 @@ def within(elapsed, bound):
     return elapsed <= bound * 1.5 + 2
 
 
-def request_threads():
-    return [t for t in threading.enumerate() if t.name == "tunnels-sessions-request" and t.is_alive()]
-
-
 def assert_workers_end_within_a_second():
-    for dummy in range(30):
-        if not request_threads():
+    """The torn-down exchange's worker is free again (workers are reused, so the thread itself stays idle)."""
+    for dummy in range(20):
+        if _client._WORKERS.busy == 0:  # pylint: disable=protected-access
             return
         time.sleep(0.05)
-    assert not request_threads(), "a torn-down exchange left its worker thread running"
+    assert _client._WORKERS.busy == 0, "a torn-down exchange still holds its worker"  # pylint: disable=protected-access
 
 
 def timed_call(client, url):
