@@ -19,6 +19,12 @@ def args_for(emu, **extra):
     return dict({"api_key": PK, "api_url": emu.ping_url, "timeout": 2}, **extra)
 
 
+async def cancel(task):
+    """Stop the source as ansible-rulebook does at shutdown: cancel its task and let it finish."""
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 async def collect(args, count, timeout=20, after=None):
     """Run the source until it put ``count`` events (then ``after()`` seconds more); return them."""
     queue = asyncio.Queue()
@@ -40,11 +46,7 @@ async def collect(args, count, timeout=20, after=None):
             while not queue.empty():
                 events.append(queue.get_nowait())
     finally:
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+        await cancel(task)
     return events
 
 
@@ -129,11 +131,7 @@ def test_a_silent_session_gets_one_stale_event_and_another_only_after_it_was_hea
             again = await asyncio.wait_for(queue.get(), 10)
             return first, quiet, again
         finally:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+            await cancel(task)
 
     first, quiet, again = run(scenario())
     assert items(first) == [(3, "ps_done", "session_end"), (None, "ps_quiet", "session_stale")]
