@@ -113,27 +113,26 @@ def _track(conn, sock=None):
         exchange.add(sock if sock is not None else getattr(conn, "sock", None))
 
 
-# The tracked classes keep urllib3's class names: they show in connection error messages.
-class HTTPConnection(_HTTPConnection):
+class _Tracked:
+    """Makes a urllib3 connection report its sockets to the exchange it serves (mixed in before the class)."""
+
     def _new_conn(self):
         sock = super()._new_conn()
         _track(self, sock)  # before a TLS handshake: the raw socket is the one to shut down
         return sock
 
-    def request(self, *args, **kwargs):  # pylint: disable=arguments-differ,signature-differs
+    def request(self, *args, **kwargs):
         _track(self)  # a pooled connection serving a new exchange
         return super().request(*args, **kwargs)
 
 
-class HTTPSConnection(_HTTPSConnection):
-    def _new_conn(self):
-        sock = super()._new_conn()
-        _track(self, sock)
-        return sock
+# The tracked classes keep urllib3's class names: they show in connection error messages.
+class HTTPConnection(_Tracked, _HTTPConnection):
+    pass
 
-    def request(self, *args, **kwargs):  # pylint: disable=arguments-differ,signature-differs
-        _track(self)
-        return super().request(*args, **kwargs)
+
+class HTTPSConnection(_Tracked, _HTTPSConnection):
+    pass
 
 
 class HTTPConnectionPool(_HTTPPool):
