@@ -23,10 +23,13 @@ import random
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
-from ansible_collections.tunnels.sessions.plugins.module_utils._options import PluginNames, check_connection
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
+    CONNECTION_OPTIONS, PluginNames, check_connection)
 
 MAX_BACKOFF = 300.0  # seconds: the longest a failing source waits before it tries again
 RATE_LIMIT_BACKOFF = 60.0  # seconds: the least it waits after an HTTP 429 (ngrok's window is a rolling minute)
+# The connection arguments every source takes; a source reads no batches, so ``concurrency`` is not one of them.
+SOURCE_CONNECTION_ARGUMENTS = tuple(name for name in CONNECTION_OPTIONS if name != "concurrency")
 
 
 class SourceStop(Exception):
@@ -34,9 +37,13 @@ class SourceStop(Exception):
 
 
 class SourceFrontEnd:
-    """A source's checked arguments (falling back on the environment) and the one client built from them."""
+    """A source's checked arguments (falling back on the environment) and the one client built from them.
 
-    def __init__(self, provider, args, name, logger=None):
+    ``arguments`` are the source's own argument names besides the connection ones; any other name stops the
+    source, so a misspelt argument is never silently left at its default.
+    """
+
+    def __init__(self, provider, args, name, arguments, logger=None):
         self.provider = provider
         self.name = name
         self.names = PluginNames(provider, "event source")
@@ -46,6 +53,16 @@ class SourceFrontEnd:
                              "install it (pip install requests), or use the collection's decision environment."
                              % name)
         self.args = dict(args or {})
+        known = SOURCE_CONNECTION_ARGUMENTS + tuple(arguments)
+        # ansible-rulebook adds arguments of its own, named eda_... (eda_feedback_queue): never the user's typo.
+        unknown = sorted(str(key) for key in self.args if key not in known and not str(key).startswith("eda_"))
+        if unknown:
+            one = len(unknown) == 1
+            raise self.stop(OptionError(
+                "The argument%s %s of the event source" % ("" if one else "s", ", ".join(unknown)),
+                "the source takes %s" % ", ".join(known),
+                "check %s spelling in the rulebook" % ("its" if one else "their"),
+                verb="is not known" if one else "are not known"))
 
         def get(option):
             value = self.args.get(option)

@@ -171,6 +171,9 @@ def test_after_a_429_the_source_waits_at_least_a_minute(emu, caplog):
     ({"interval": 0}, ["interval", "at least 0.1"]),
     ({"filter": "this is not CEL"}, ["HTTP 400", "ERR_NGROK_9001"]),
     ({"include_endpoints": "yes"}, ["include_endpoints", "true or false"]),
+    ({"intervall": 5}, ["The argument intervall of the event source is not known", "takes api_key", "interval",
+                        "emit_initial", "check its spelling in the rulebook"]),
+    ({"concurrency": 4, "wait_for": "online"}, ["The arguments concurrency, wait_for of the event source are not known"]),
 ])
 def test_a_bad_setting_stops_the_source_with_one_clear_message(emu, monkeypatch, bad, words):
     monkeypatch.delenv("NGROK_API_KEY", raising=False)
@@ -189,6 +192,15 @@ def test_a_bad_setting_stops_the_source_with_one_clear_message(emu, monkeypatch,
     assert text.startswith("tunnels.sessions.ngrok_tunnel_sessions: ")
     assert all(word in text for word in words), text
     assert NK not in text and "Traceback" not in text
+
+
+def test_arguments_ansible_rulebook_adds_itself_are_not_taken_for_typos(emu):
+    async def scenario():
+        async with Run(args_for(emu, eda_feedback_queue=asyncio.Queue())) as watch:
+            await watch.settle(emu, 2)
+            return watch.task.done()
+
+    assert run(scenario()) is False
 
 
 def test_a_key_revoked_while_running_stops_the_source(emu):

@@ -171,6 +171,7 @@ def test_a_refused_key_stops_the_source_with_one_clear_message(emu, monkeypatch,
     ({"stale_after": -1}, ["stale_after", "at least 0"]),
     ({"session_ids": "ps_1,ps_2,"}, []),
     ({"api_url": "ftp://127.0.0.1/x"}, ["api_url", "only http:// and https://"]),
+    ({"stale": 300}, ["The argument stale of the event source is not known", "stale_after", "check its spelling"]),
 ])
 def test_bad_arguments_stop_the_source_before_connecting(emu, bad, words):
     if bad.get("session_ids"):

@@ -44,6 +44,7 @@ from ansible_collections.tunnels.sessions.plugins.plugin_utils._source import Ba
 
 NAME = "tunnels.sessions.ngrok_tunnel_sessions"
 RATE_BUDGET = 60  # requests a minute the source may spend: half of ngrok's 120
+ARGUMENTS = ("interval", "filter", "metadata", "include_endpoints", "emit_initial")  # besides the connection ones
 LOG = logging.getLogger(NAME)
 
 
@@ -86,7 +87,7 @@ class Watcher:
     """The source's state between polls and one poll of ngrok's listings."""
 
     def __init__(self, args):
-        self.front = SourceFrontEnd(NGROK, args, NAME, LOG)
+        self.front = SourceFrontEnd(NGROK, args, NAME, ARGUMENTS, LOG)
         f = self.front
         self.client = f.client
         self.interval = f.number("interval", 30, 0.1)

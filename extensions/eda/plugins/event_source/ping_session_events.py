@@ -50,6 +50,7 @@ DEFAULT_TYPES = ("session_start", "session_end", "session_stats")
 FIELDS = ("id", "session_id", "event_type", "created_at", "duration", "uploaded_bytes", "downloaded_bytes")
 RECONNECT_BASE = 1.0  # seconds before the first reconnect
 MAX_LINE = 1024 * 1024  # a line longer than this is malformed
+ARGUMENTS = ("session_ids", "event_types", "stale_after")  # besides the connection ones
 LOG = logging.getLogger(NAME)
 
 
@@ -161,7 +162,7 @@ class Watcher:
     """What the source delivered and heard, between streams."""
 
     def __init__(self, args):
-        self.front = SourceFrontEnd(PING, args, NAME, LOG)
+        self.front = SourceFrontEnd(PING, args, NAME, ARGUMENTS, LOG)
         f = self.front
         self.client = f.client
         self.session_ids = self.strings("session_ids", None)
