@@ -199,3 +199,14 @@ def test_every_promised_source_argument_default_and_event_key_is_what_the_source
                 assert same(default, getattr(watcher, argument)), "%s: %s default" % (name, argument)
             assert all(child[0] in module.EVENT_TYPES for child in children), "%s: %s values" % (name, argument)
         check_keys(parts["events"], emitted[name], name)
+
+
+def test_the_released_changelog_carries_the_promise_users_read():
+    released = yaml.safe_load((harness.ROOT / "changelogs" / "changelog.yaml").read_text())["releases"]["0.3.0"]
+    assert released["changes"]["release_summary"] == promise()
+    assert "0.3.0-release.yml" in released["fragments"]
+    changelog = (harness.ROOT / "CHANGELOG.rst").read_text()
+    assert "**What 1.0.0 will keep stable.**" in changelog and "Event source ``tunnels.sessions.ping_session_events``" \
+        in changelog
+    assert "The 0.3.0 section of `CHANGELOG.rst` lists what 1.0.0 will keep stable" in \
+        " ".join((harness.ROOT / "README.md").read_text().split())
