@@ -94,6 +94,26 @@ def test_baseline_is_silent_then_offline_online_and_lost_endpoints_are_events(em
     assert quiet, "one event per transition, none more"
 
 
+def test_an_agent_that_goes_offline_between_the_two_listings_is_offline_never_an_agent_without_endpoints(emu):
+    async def scenario():
+        async with Run(args_for(emu)) as watch:
+            await watch.settle(emu, 1)
+            # Seen from the second endpoint listing on: that poll has already read web02 in the session listing.
+            emu.agent("ts_demo_web02", "offline", after_requests=1, after_match="/endpoints")
+            first = await watch.next()
+            await watch.settle(emu)
+            return first, watch.queue.empty()
+
+    emu.quiesce()
+    first, quiet = run(scenario())
+    f = payload(first)
+    assert f["event"] == "offline" and f["id"] == "ts_demo_web02" and f["endpoint_count"] > 0, f
+    assert quiet, "no changed event with endpoint_count 0 before or after the offline one"
+    paths = [r["path"].split("?")[0] for r in emu.requests()]
+    rereads = sum(1 for a, b in zip(paths, paths[1:]) if a == b == "/tunnel_sessions")
+    assert rereads == 1, "the session listing is read once more in that poll, and in no other"
+
+
 def test_emit_initial_puts_one_online_event_per_session(emu):
     async def scenario():
         async with Run(args_for(emu, emit_initial=True, include_endpoints=False)) as watch:

@@ -98,15 +98,37 @@ class Watcher:
         self.known = None  # {id: (session, endpoints)} after the last good poll
         self.budget_warned = False
 
-    def poll(self):
-        """``{id: (session, endpoints)}`` now, and the pages read; any failure raises (nothing half-read is used)."""
-        before = self.client.requests_sent
+    def sessions(self):
         sessions = _ngrok.list_sessions(self.client, self.cel_filter)
         if self.metadata is not None:
             sessions = [s for s in sessions if s.get("metadata") == self.metadata]
+        return {s["id"]: s for s in sessions if isinstance(s.get("id"), str)}
+
+    def bare(self, sid, endpoints):
+        """Would this session's event say it has no endpoints: new without any, or known with some before?"""
+        if endpoints or (self.known is None and not self.emit_initial):
+            return False
+        return self.known is None or sid not in self.known or bool(self.known[sid][1])
+
+    def poll(self):
+        """``{id: (session, endpoints)}`` now, and the pages of one poll; any failure raises (nothing half-read is
+        used).
+
+        The two listings are read one after the other, not as one snapshot: an agent that goes offline between
+        them shows in the first without endpoints in the second, which would look like an agent that lost its
+        endpoints (and a heal rule would restart it). So when a session would be reported without endpoints, the
+        session listing is read once more, and a session no longer in it is left out: it went offline, and is
+        reported so.
+        """
+        before = self.client.requests_sent
+        sessions = self.sessions()
         by_session = _ngrok.endpoints_by_session(self.client) if self.include_endpoints else {}
-        state = {s["id"]: (s, by_session.get(s["id"], [])) for s in sessions if isinstance(s.get("id"), str)}
-        return state, self.client.requests_sent - before
+        state = {sid: (s, by_session.get(sid, [])) for sid, s in sessions.items()}
+        requests = self.client.requests_sent - before
+        if self.include_endpoints and any(self.bare(sid, endpoints) for sid, (s, endpoints) in state.items()):
+            still = self.sessions()
+            state = {sid: item for sid, item in state.items() if item[1] or sid in still}
+        return state, requests
 
     def check_budget(self, requests):
         """Warn once when polls at this interval would spend more than half of ngrok's 120 requests a minute."""
