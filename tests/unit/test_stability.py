@@ -45,26 +45,22 @@ def bullets():
 
 
 def tree(text):
-    """``name`` (children) ... as [(name, default, children)], read up to the end of ``text``."""
-    root = []
+    """``name`` (children) ... as [[name, default, children]]; ``default ``v```` inside a name's parentheses is
+    that name's default."""
+    root = [None, None, []]
     stack = [root]
-    last = None
-    defaults = {}
     for match in TOKEN.finditer(text):
         default, name, token = match.group(1), match.group(2), match.group(0)
         if default is not None:
-            defaults[id(stack[-1])] = default
+            stack[-1][1] = default
         elif name is not None:
-            last = [name, None, []]
-            stack[-1].append(last)
+            stack[-1][2].append([name, None, []])
         elif token == "(":
-            stack.append(last[2])
-        elif token == ")":
-            children = stack.pop()
-            owner = next(node for node in stack[-1] if node[2] is children)
-            owner[1] = defaults.pop(id(children), None)
-    assert len(stack) == 1, "unbalanced parentheses in: " + text
-    return root
+            stack.append(stack[-1][2][-1])
+        else:
+            stack.pop()
+    assert stack == [root], "unbalanced parentheses in: " + text
+    return root[2]
 
 
 def sections(text):
@@ -121,26 +117,19 @@ def check_options(nodes, options, where):
         assert all(child[0] in choices for child in children), "%s: choices of %s" % (where, name)
 
 
-def check_returns(nodes, returns, where):
+def check_names(nodes, found, where, what, inner=lambda value: value):
+    """Every promised name (and, below it, every promised child) is in ``found``; ``inner`` gives a value's
+    children."""
     for name, dummy, children in nodes:
-        assert name in returns, "%s: return key %s is promised and not documented" % (where, name)
+        assert name in found, "%s: %s %s is promised and not there" % (where, what, name)
         if children:
-            check_returns(children, returns[name].get("contains") or {}, "%s.%s" % (where, name))
-
-
-def check_keys(nodes, event, where):
-    for name, dummy, children in nodes:
-        assert name in event, "%s: event key %s is promised and not emitted" % (where, name)
-        if children:
-            check_keys(children, event[name], "%s.%s" % (where, name))
+            check_names(children, inner(found[name]), "%s.%s" % (where, name), what, inner)
 
 
 def test_the_promise_names_plugins_the_collection_ships():
-    shipped = {("module", p.stem) for p in (harness.ROOT / "plugins" / "modules").glob("[a-z]*.py")}
-    shipped |= {("lookup", p.stem) for p in (harness.ROOT / "plugins" / "lookup").glob("[a-z]*.py")}
-    shipped |= {("inventory", p.stem) for p in (harness.ROOT / "plugins" / "inventory").glob("[a-z]*.py")}
-    shipped |= {("event source", p.stem)
-                for p in (harness.ROOT / "extensions" / "eda" / "plugins" / "event_source").glob("[a-z]*.py")}
+    folders = {"module": "plugins/modules", "lookup": "plugins/lookup", "inventory": "plugins/inventory",
+               "event source": "extensions/eda/plugins/event_source"}
+    shipped = {(kind, p.stem) for kind, folder in folders.items() for p in (harness.ROOT / folder).glob("[a-z]*.py")}
     promised = {(kind, name) for kind, name, dummy in promised_plugins()}
     assert len(promised) == 10 and promised <= shipped
     names = bullets()[0]
@@ -158,7 +147,8 @@ def test_every_promised_option_default_and_return_key_is_documented(documented):
             continue
         doc = documented[kind][name]
         check_options(promised.get("options", []), doc["options"], name)
-        check_returns(promised.get("returns", []), doc["return"], name)
+        check_names(promised.get("returns", []), doc["return"], name, "documented return key",
+                    lambda value: value.get("contains") or {})
         for node in promised.get("host variables", []):
             assert node[0] in json.dumps(doc), "%s: host variable %s is not documented" % (name, node[0])
 
@@ -198,7 +188,7 @@ def test_every_promised_source_argument_default_and_event_key_is_what_the_source
             if default is not None:
                 assert same(default, getattr(watcher, argument)), "%s: %s default" % (name, argument)
             assert all(child[0] in module.EVENT_TYPES for child in children), "%s: %s values" % (name, argument)
-        check_keys(parts["events"], emitted[name], name)
+        check_names(parts["events"], emitted[name], name, "emitted event key")
 
 
 def test_the_released_changelog_carries_the_promise_users_read():
