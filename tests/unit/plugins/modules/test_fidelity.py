@@ -52,10 +52,14 @@ def test_when_retries_run_out_the_rate_limit_is_named(emu):
 def test_ping_429_with_x_ratelimit_reset_is_honoured(emu):
     emu.config(ping_rate_limit={"requests": 3, "window": 2})
     ids = ["ps_demo_edge01", "ps_demo_edge02", "ps_a", "ps_b", "ps_c"]
-    r = PING.run(emu, ids=ids, retries=2)
+    # One id at a time: with concurrent workers, whether the fifth request is sent before the first 429 comes back
+    # (and is refused too) or waits behind the batch's shared hold depends on thread scheduling. The shared hold
+    # has its own test (test_client.py::test_one_429_pauses_every_worker_of_a_batch_until_the_window_is_clear).
+    r = PING.run(emu, ids=ids, retries=2, concurrency=1)
     assert "failed" not in r, r.get("msg")
     assert [s["found"] for s in r["sessions"]] == [True, True, False, False, False]
-    assert r["requests"] == 7  # three answered, two refused with X-RateLimit-Reset: 2, then answered
+    # Three answered, the fourth refused with X-RateLimit-Reset: 2, then answered after it; the fifth answered.
+    assert r["requests"] == 6 and r["elapsed"] >= 2
 
 
 # ----- Ping Network's two authorisation forms -----
