@@ -2,7 +2,7 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Every module, lookup and inventory plugin must render with ansible-doc from the installed collection.
+# Every module, lookup, inventory and filter plugin must render with ansible-doc from the installed collection.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$root/.build/doc"
@@ -10,7 +10,7 @@ rm -rf "$work" && mkdir -p "$work"
 export ANSIBLE_COLLECTIONS_PATH="$work/collections"
 ansible-galaxy collection build "$root" --output-path "$work" --force >/dev/null
 ansible-galaxy collection install "$work"/tunnels-sessions-*.tar.gz -p "$work/collections" --force >/dev/null
-for kind in module lookup inventory; do
+for kind in module lookup inventory filter; do
   folder=$kind
   [ "$kind" = module ] && folder=modules
   plugins=$(find "$root/plugins/$folder" -name '*.py' ! -name '__init__.py' -exec basename {} .py \; | sort)

@@ -23,6 +23,7 @@ def test_fleet_gate_deploys_every_host_when_all_are_healthy(ansible, emu):
     proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=keys_env(emu))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DEPLOYING web-01" in proc.stdout and "DEPLOYING web-02" in proc.stdout
+    assert '"ngrok session ts_demo_web01 (web-01): online"' in proc.stdout  # one line per session checked
     # One batched request set, whatever the number of hosts: ngrok's one-page listing answers both ids,
     # Ping Network's distinct id is fetched once.
     paths = [r["path"] for r in emu.requests()]
@@ -33,7 +34,10 @@ def test_fleet_gate_deploys_no_host_when_one_is_unhealthy(ansible, emu):
     emu.delete_ngrok("ts_demo_web02")
     proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=keys_env(emu))
     assert proc.returncode != 0
-    assert "NOT DEPLOYING: web-02" in proc.stdout
+    assert "NOT DEPLOYING web-02:" in proc.stdout
+    failed = proc.stdout[proc.stdout.index("NOT DEPLOYING web-02:"):]
+    assert '"ngrok session ts_demo_web02: not online"' in failed  # the failed gate names each session
+    assert re.search(r'"Ping Network session ps_demo_edge01 \(client [^)]+\): connected"', failed)
     assert "DEPLOYING web-01" not in proc.stdout
 
 
@@ -104,6 +108,7 @@ def test_heal_then_deploy_refuses_when_an_agent_is_offline(ansible, emu):
     proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", env=keys_env(emu))
     assert proc.returncode != 0
     assert "NOT DEPLOYING: not serving: web-01" in proc.stdout and "DEPLOYING to" not in proc.stdout
+    assert '"ngrok session ts_demo_web02 (web-02): online, 1 endpoint"' in proc.stdout
 
 
 def test_fleet_inventory_example_and_its_adhoc_command_over_ssh(ansible, emu, sshd):

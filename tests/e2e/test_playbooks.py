@@ -6,6 +6,7 @@ the environment, key hygiene at -vvvv, ad-hoc commands, the tarball. What each m
 absent, waits, batches, check mode, failures, action groups) is asserted by tests/integration/targets."""
 
 import json
+import re
 import tarfile
 
 import harness  # pylint: disable=import-error
@@ -138,6 +139,11 @@ def test_preflight_example_deploys_when_healthy(ansible, emu):
     proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=preflight_env(emu))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DEPLOYING" in proc.stdout
+    # Health at a glance: each session checked on its own line, with its state (and endpoint count).
+    for line in ("ngrok session ts_demo_web01 (web-01): online, 1 endpoint",
+                 "ngrok session ts_demo_web02 (web-02): online, 1 endpoint"):
+        assert '"%s"' % line in proc.stdout, proc.stdout
+    assert re.search(r'"Ping Network session ps_demo_edge01 \(client [^)]+\): connected"', proc.stdout)
 
 
 def test_preflight_example_stops_when_unhealthy(ansible, emu):
@@ -147,8 +153,12 @@ def test_preflight_example_stops_when_unhealthy(ansible, emu):
     proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=preflight_env(emu))
     assert proc.returncode != 0
     assert "NOT DEPLOYING" in proc.stdout and "DEPLOYING: every" not in proc.stdout
-    assert "ngrok sessions not online: ts_demo_web02" in proc.stdout
-    assert "Ping Network sessions not connected: ps_demo_edge02" in proc.stdout
+    failed = proc.stdout[proc.stdout.index("NOT DEPLOYING"):]  # the failed gate's own message
+    assert "NOT DEPLOYING: 2 of 4 sessions are not healthy:" in failed
+    assert '"ngrok session ts_demo_web01 (web-01): online, 1 endpoint"' in failed
+    assert '"ngrok session ts_demo_web02: not online"' in failed
+    assert re.search(r'"Ping Network session ps_demo_edge01 \(client [^)]+\): connected"', failed)
+    assert re.search(r'"Ping Network session ps_demo_edge02 \(client [^)]+\): disconnected"', failed)
 
 
 def test_tarball_holds_only_what_a_user_needs(ansible):

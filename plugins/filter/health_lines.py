@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: health_lines
+short_description: One line per checked session, for a person to read
+version_added: 0.4.0
+description:
+  - Turns what the collection's info modules registered into one line per session (or zone) checked, saying
+    what it is and what state it is in, so a play shows health at a glance instead of only V(ok).
+  - "An ngrok session reads like 'ngrok session ts_demo_web01 (web-01): online, 2 endpoints', or ends in
+    'not online'; the endpoint count shows when the module ran with
+    O(tunnels.sessions.ngrok_tunnel_session_info#module:include_endpoints)."
+  - "A Ping Network session reads like 'Ping Network session ps_demo_edge01 (client c_demo_edge01): connected'
+    (or C(disconnected), C(created), C(not found)); a zone like 'Ping Network zone eu (Europe): active nodes'
+    (or C(no active nodes))."
+  - A skipped task (its C(when) was false) gives no line.
+positional: _input
+options:
+  _input:
+    description:
+      - A result registered from M(tunnels.sessions.ngrok_tunnel_session_info),
+        M(tunnels.sessions.ping_session_info) or M(tunnels.sessions.ping_zone_info), a list of such results,
+        or a list of their items (RV(tunnels.sessions.ngrok_tunnel_session_info#module:tunnel_sessions),
+        RV(tunnels.sessions.ping_session_info#module:sessions)).
+    type: raw
+    required: true
+author:
+  - tunnels.sessions maintainers (@tunnels-sessions)
+"""
+
+EXAMPLES = r"""
+- name: Check the agents
+  tunnels.sessions.ngrok_tunnel_session_info:
+    ids: "{{ agent_session_ids }}"
+    include_endpoints: true
+  register: agents
+
+- name: Show each agent on its own line
+  ansible.builtin.debug:
+    msg: "{{ agents | tunnels.sessions.health_lines }}"
+
+- name: Gate, naming every session checked when it fails
+  ansible.builtin.assert:
+    that: agents.tunnel_sessions | rejectattr('found') | list | length == 0
+    fail_msg: "{{ agents | tunnels.sessions.health_lines }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One line per session or zone, in the order the module returned them.
+  type: list
+  elements: str
+  sample:
+    - "ngrok session ts_demo_web01 (web-01): online, 2 endpoints"
+    - "Ping Network session ps_demo_edge02 (client c_demo_edge02): disconnected"
+"""
+
+from collections.abc import Mapping, Sequence
+
+from ansible.errors import AnsibleFilterError
+
+
+def _named(kind, ident, label):
+    return "%s %s (%s)" % (kind, ident, label) if label else "%s %s" % (kind, ident)
+
+
+def _ngrok(item):
+    label = item.get("metadata") or ""
+    head = _named("ngrok session", item.get("id"), label)
+    if item.get("found") is False:
+        return "%s: not online" % head
+    state = "online"
+    if isinstance(item.get("endpoints"), list):
+        count = len(item["endpoints"])
+        state += ", %d endpoint%s" % (count, "" if count == 1 else "s")
+    if item.get("agent_outdated"):
+        state += ", agent %s outdated" % (item.get("agent_version") or "of unknown version")
+    return "%s: %s" % (head, state)
+
+
+def _ping(item):
+    client = item.get("client_id")
+    head = _named("Ping Network session", item.get("id"), "client %s" % client if client else "")
+    if not item.get("found"):
+        return "%s: not found" % head
+    return "%s: %s" % (head, item.get("status") or "no status")
+
+
+def _zone(item):
+    head = _named("Ping Network zone", item.get("code"), item.get("name") or "")
+    if item.get("found") is False:
+        return "%s: not found" % head
+    return "%s: %s" % (head, "active nodes" if item.get("has_active_nodes") else "no active nodes")
+
+
+def _item_line(item):
+    if not isinstance(item, Mapping):
+        raise AnsibleFilterError("health_lines: expected a session or zone (a dict), got %s" % type(item).__name__)
+    if "has_active_nodes" in item or ("code" in item and "id" not in item):
+        return _zone(item)
+    if "status" in item or "client_id" in item or "connected" in item:
+        return _ping(item)
+    return _ngrok(item)
+
+
+def health_lines(data):
+    """One line per session or zone found in a registered result, a list of results, or a list of items."""
+    if isinstance(data, Mapping):
+        if data.get("skipped"):
+            return []
+        for key in ("tunnel_sessions", "sessions", "zones"):
+            if isinstance(data.get(key), list):
+                return [_item_line(item) for item in data[key]]
+        if "id" in data or "code" in data:
+            return [_item_line(data)]
+        raise AnsibleFilterError("health_lines: expected what tunnels.sessions.ngrok_tunnel_session_info, "
+                                 "ping_session_info or ping_zone_info registered (a result with tunnel_sessions, "
+                                 "sessions or zones); got a dict with the keys %s"
+                                 % ", ".join(sorted(str(k) for k in data)))
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        lines = []
+        for entry in data:
+            is_result = isinstance(entry, Mapping) and (
+                entry.get("skipped") or any(k in entry for k in ("tunnel_sessions", "sessions", "zones")))
+            lines.extend(health_lines(entry) if is_result else [_item_line(entry)])
+        return lines
+    raise AnsibleFilterError("health_lines: expected a registered result or a list, got %s" % type(data).__name__)
+
+
+class FilterModule:
+    """The collection's filters."""
+
+    def filters(self):
+        return {"health_lines": health_lines}
