@@ -22,6 +22,12 @@ from harness import emu, emulator_server, tls_emulator  # noqa: E402,F401  pylin
 BIN = pathlib.Path(sys.executable).parent
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "newcomer: runs a README block as written, in the README's own environment (.venv, a fresh "
+        "virtualenv); make test runs these once, the ansible-core matrix leaves them out")
+
+
 class Ansible:
     """The installed collection and a way to run ansible commands against it."""
 

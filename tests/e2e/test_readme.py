@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import harness  # pylint: disable=import-error
+import pytest
 
 README = harness.ROOT / "README.md"
 
@@ -37,6 +38,7 @@ def port_open(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+@pytest.mark.newcomer
 def test_the_readme_try_it_by_hand_block_works_line_by_line_as_pasted(tmp_path):
     text = block("Try it by hand")
     lines = [line for line in text.splitlines() if line.strip()]
