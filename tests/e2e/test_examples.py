@@ -14,13 +14,8 @@ from conftest import BIN  # pylint: disable=import-error
 EXAMPLES = harness.ROOT / "examples"
 
 
-def keys_env(emu):
-    return {"NGROK_API_KEY": harness.NGROK_KEY, "NGROK_API_URL": emu.url,
-            "PING_NETWORK_API_KEY": harness.PING_KEY, "PING_NETWORK_API_URL": emu.ping_url}
-
-
 def test_fleet_gate_deploys_every_host_when_all_are_healthy(ansible, emu):
-    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=keys_env(emu))
+    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DEPLOYING web-01" in proc.stdout and "DEPLOYING web-02" in proc.stdout
     assert '"ngrok session ts_demo_web01 (web-01): online"' in proc.stdout  # one line per session checked
@@ -32,7 +27,7 @@ def test_fleet_gate_deploys_every_host_when_all_are_healthy(ansible, emu):
 
 def test_fleet_gate_deploys_no_host_when_one_is_unhealthy(ansible, emu):
     emu.delete_ngrok("ts_demo_web02")
-    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=keys_env(emu))
+    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=emu.env())
     assert proc.returncode != 0
     assert "NOT DEPLOYING web-02:" in proc.stdout
     failed = proc.stdout[proc.stdout.index("NOT DEPLOYING web-02:"):]
@@ -44,7 +39,7 @@ def test_fleet_gate_deploys_no_host_when_one_is_unhealthy(ansible, emu):
 def test_wait_then_deploy_waits_for_the_agent(ansible, emu):
     emu.add_tunnel("ts_web03", public_url="https://web-03.example.test")
     emu.put_ngrok("ts_web03", metadata="web-03", after_requests=1, after_match="/tunnel_sessions")
-    proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=keys_env(emu))
+    proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     match = re.search(r"DEPLOYING via https://web-03\.example\.test after (\d+) poll", proc.stdout)
     assert "[DEPRECATION WARNING]" not in proc.stdout + proc.stderr
@@ -53,7 +48,7 @@ def test_wait_then_deploy_waits_for_the_agent(ansible, emu):
 
 def test_wait_then_deploy_refuses_an_agent_without_endpoints(ansible, emu):
     emu.put_ngrok("ts_web03", metadata="web-03")  # online, but no tunnel: nothing to deploy through
-    proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=keys_env(emu))
+    proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1", env=emu.env())
     assert proc.returncode != 0
     assert "NOT DEPLOYING: agent web-03 is online but serves no endpoint" in proc.stdout
     assert "DEPLOYING via" not in proc.stdout
@@ -61,7 +56,7 @@ def test_wait_then_deploy_refuses_an_agent_without_endpoints(ansible, emu):
 
 def test_wait_then_deploy_times_out_clearly(ansible, emu):
     proc = ansible.playbook(EXAMPLES / "wait_then_deploy.yml", "-e", "agent_wait_sleep=1",
-                            "-e", "agent_wait_timeout=2", "-e", "agent_metadata=never", env=keys_env(emu))
+                            "-e", "agent_wait_timeout=2", "-e", "agent_metadata=never", env=emu.env())
     assert proc.returncode != 0
     assert "Timed out" in proc.stdout and "waiting for online" in proc.stdout
     assert "0 matching session(s) online" in proc.stdout
@@ -69,7 +64,7 @@ def test_wait_then_deploy_times_out_clearly(ansible, emu):
 
 
 def test_adhoc_one_liner(ansible, emu):
-    env = dict(keys_env(emu), PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""))
+    env = emu.env(PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""))
     proc = ansible.run(["bash", str(EXAMPLES / "adhoc.sh"), "web-02"], env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "SUCCESS" in proc.stdout and '"id": "ts_demo_web02"' in proc.stdout
@@ -88,7 +83,7 @@ def test_awx_docs_show_the_example_credential_type():
 def test_heal_then_deploy_restarts_the_agent_that_lost_its_tunnels(ansible, emu):
     emu.config(ngrok_restart_delay=1)
     emu.put_ngrok("ts_demo_web02", degraded=True)
-    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", "-e", "heal_wait_sleep=1", env=keys_env(emu))
+    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", "-e", "heal_wait_sleep=1", env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"HEALED web-02: ts_demo_web02 -> ts_demo_web02_r\d+", proc.stdout)
     assert "DEPLOYING to web-01, web-02" in proc.stdout
@@ -97,7 +92,7 @@ def test_heal_then_deploy_restarts_the_agent_that_lost_its_tunnels(ansible, emu)
 
 
 def test_heal_then_deploy_leaves_a_healthy_fleet_alone(ansible, emu):
-    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", env=keys_env(emu))
+    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "HEALED" not in proc.stdout and "DEPLOYING to web-01, web-02" in proc.stdout
     assert not [q for q in emu.requests() if q["method"] == "POST"]
@@ -105,7 +100,7 @@ def test_heal_then_deploy_leaves_a_healthy_fleet_alone(ansible, emu):
 
 def test_heal_then_deploy_refuses_when_an_agent_is_offline(ansible, emu):
     emu.delete_ngrok("ts_demo_web01")
-    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", env=keys_env(emu))
+    proc = ansible.playbook(EXAMPLES / "heal_then_deploy.yml", env=emu.env())
     assert proc.returncode != 0
     assert "NOT DEPLOYING: not serving: web-01" in proc.stdout and "DEPLOYING to" not in proc.stdout
     assert '"ngrok session ts_demo_web02 (web-02): online, 1 endpoint"' in proc.stdout
@@ -118,7 +113,7 @@ def test_fleet_inventory_example_and_its_adhoc_command_over_ssh(ansible, emu, ss
     emu.add_tunnel("ts_eu_box", proto="tcp", public_url="tcp://127.0.0.1:%d" % port, forwards_to="localhost:22")
     emu.put_ngrok("ts_us_box", metadata="us-box", region="us", os="linux")
     emu.put_ngrok("ts_eu_nossh", metadata="eu-no-ssh", region="eu", os="linux")  # in the inventory, unreachable
-    env = dict(keys_env(emu), PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""),
+    env = emu.env(PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""),
                ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     graph = ansible.run([str(BIN / "ansible-inventory"), "-i", str(EXAMPLES / "edge.ngrok.yml"), "--graph"], env=env)
     assert "@region_eu:" in graph.stdout and "eu-box" in graph.stdout and "@reachable:" in graph.stdout

@@ -16,10 +16,6 @@ NK, PK = harness.NGROK_KEY, harness.PING_KEY
 ANSIBLE_CORE = tuple(int(part) for part in ansible_release.__version__.split(".")[:2])
 
 
-def ngrok_env(emu, **extra):
-    return dict({"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url}, **extra)
-
-
 def inventory_file(tmp_path, text, name="edge.ngrok.yml"):
     path = tmp_path / name
     path.write_text("plugin: tunnels.sessions.ngrok\n" + text)
@@ -72,7 +68,7 @@ def test_one_host_per_agent_with_its_tunnel_address_groups_and_compose(ansible, 
                           "keyed_groups:\n  - key: ngrok_session.region\n    prefix: region\n"
                           "groups:\n  reachable: ansible_port is defined\n"
                           "compose:\n  agent_version: ngrok_session.agent_version\n")
-    proc = inventory(ansible, path, "--list", env=ngrok_env(emu))
+    proc = inventory(ansible, path, "--list", env=emu.env())
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     hosts = data["_meta"]["hostvars"]
@@ -85,7 +81,7 @@ def test_one_host_per_agent_with_its_tunnel_address_groups_and_compose(ansible, 
     assert "ansible_host" not in hosts["no-ssh"]  # its TCP tunnel forwards to 5432, not 22
     assert sorted(data["region_eu"]["hosts"]) == ["edge-00", "edge-02", "no-ssh"]
     assert sorted(data["reachable"]["hosts"]) == ["edge-00", "edge-01", "edge-02"]
-    graph = inventory(ansible, path, "--graph", env=ngrok_env(emu))
+    graph = inventory(ansible, path, "--graph", env=emu.env())
     assert "@region_us:" in graph.stdout and "edge-01" in graph.stdout
     # one walk of each listing, however many agents
     assert sorted(q["path"].split("?")[0] for q in emu.requests()) == ["/endpoints", "/endpoints",
@@ -95,7 +91,7 @@ def test_one_host_per_agent_with_its_tunnel_address_groups_and_compose(ansible, 
 def test_filter_and_ssh_upstream_port(ansible, emu, tmp_path):
     fleet(emu)
     path = inventory_file(tmp_path, 'filter: obj.region == "us"\nssh_upstream_port: 8080\n')
-    hosts = plain(json.loads(inventory(ansible, path, "--list", env=ngrok_env(emu)).stdout))["_meta"]["hostvars"]
+    hosts = plain(json.loads(inventory(ansible, path, "--list", env=emu.env()).stdout))["_meta"]["hostvars"]
     assert list(hosts) == ["ts_agent_01"]
     assert "ansible_host" not in hosts["ts_agent_01"]  # 8080 is served over https, not a TCP endpoint
     assert any("filter=obj.region" in q["path"] for q in emu.requests())
@@ -105,14 +101,14 @@ def test_the_cache_spares_the_api_on_the_second_run(ansible, emu, tmp_path):
     fleet(emu)
     path = inventory_file(tmp_path, "cache: true\ncache_plugin: ansible.builtin.jsonfile\n"
                           "cache_connection: %s\ncache_timeout: 600\n" % (tmp_path / "cache"))
-    first = plain(json.loads(inventory(ansible, path, "--list", env=ngrok_env(emu)).stdout))
+    first = plain(json.loads(inventory(ansible, path, "--list", env=emu.env()).stdout))
     emu.quiesce()
-    second = plain(json.loads(inventory(ansible, path, "--list", env=ngrok_env(emu)).stdout))
+    second = plain(json.loads(inventory(ansible, path, "--list", env=emu.env()).stdout))
     assert first["_meta"] == second["_meta"] and len(second["_meta"]["hostvars"]) == 3
     assert emu.requests() == [], "a cache hit sends nothing"
     emu.delete_ngrok("ts_agent_00")
     shutil.rmtree(tmp_path / "cache")  # (ansible-core 2.19 also has ansible-inventory --flush-cache)
-    fresh = plain(json.loads(inventory(ansible, path, "--list", env=ngrok_env(emu)).stdout))
+    fresh = plain(json.loads(inventory(ansible, path, "--list", env=emu.env()).stdout))
     assert len(fresh["_meta"]["hostvars"]) == 2
 
 
@@ -121,12 +117,12 @@ def test_what_awx_imports_is_plain_values(ansible, emu, tmp_path):
     fleet(emu)
     path = inventory_file(tmp_path, "hostname: ngrok_session.metadata\n")
     for args in (["--list", "--export"], ["--list"], ["--host", "edge-01"]):
-        proc = inventory(ansible, path, *args, env=ngrok_env(emu))
+        proc = inventory(ansible, path, *args, env=emu.env())
         assert proc.returncode == 0 and "__ansible_unsafe" not in proc.stdout, (args, proc.stdout[:500])
         data = json.loads(proc.stdout)
         edge1 = data["_meta"]["hostvars"]["edge-01"] if "_meta" in data else data
         assert edge1["ansible_host"] == "1.tcp.example.test" and edge1["ngrok_session"]["metadata"] == "edge-01"
-    graph = inventory(ansible, path, "--graph", env=ngrok_env(emu))
+    graph = inventory(ansible, path, "--graph", env=emu.env())
     assert graph.returncode == 0 and "edge-01" in graph.stdout and "__ansible_unsafe" not in graph.stdout
 
 
@@ -136,24 +132,24 @@ def test_api_data_is_never_templated(ansible, emu, tmp_path):
     emu.put_ngrok("ts_evil", metadata="{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker)
     path = inventory_file(tmp_path, "")
     proc = ansible.run([str(BIN / "ansible"), "-i", str(path), "all", "-c", "local", "-m", "ansible.builtin.debug",
-                        "-a", "var=ngrok_session.metadata"], env=ngrok_env(emu))
+                        "-a", "var=ngrok_session.metadata"], env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "lookup('ansible.builtin.pipe'" in proc.stdout
     assert not marker.exists()
     # the same value through --list --export and a playbook: shown as data, never run
-    listing = inventory(ansible, path, "--list", "--export", env=ngrok_env(emu))
+    listing = inventory(ansible, path, "--list", "--export", env=emu.env())
     assert listing.returncode == 0 and "lookup('ansible.builtin.pipe'" in listing.stdout
     play = tmp_path / "play.yml"
     play.write_text("- hosts: all\n  gather_facts: false\n  connection: local\n  tasks:\n"
                     "    - ansible.builtin.debug:\n        msg: \"agent says {{ ngrok_session.metadata }}\"\n")
-    proc = ansible.run([str(BIN / "ansible-playbook"), "-i", str(path), str(play)], env=ngrok_env(emu))
+    proc = ansible.run([str(BIN / "ansible-playbook"), "-i", str(path), str(play)], env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "agent says {{ lookup('ansible.builtin.pipe'" in proc.stdout and not marker.exists()
 
 
 def test_a_bad_key_is_one_clear_failure_without_the_key(ansible, emu, tmp_path):
     path = inventory_file(tmp_path, "")
-    env = ngrok_env(emu, NGROK_API_KEY="wrong-" + NK, ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    env = emu.env(NGROK_API_KEY="wrong-" + NK, ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
     proc = inventory(ansible, path, "--list", "-vvvv", env=env)
     output = " ".join((proc.stdout + proc.stderr).split())  # ansible-core 2.16 wraps warnings to the terminal
     assert proc.returncode != 0
@@ -163,7 +159,7 @@ def test_a_bad_key_is_one_clear_failure_without_the_key(ansible, emu, tmp_path):
 
 def test_an_unreachable_api_is_one_clear_failure(ansible, emu, tmp_path):
     path = inventory_file(tmp_path, "retries: 0\n")
-    env = ngrok_env(emu, NGROK_API_URL="http://127.0.0.1:9", ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    env = emu.env(NGROK_API_URL="http://127.0.0.1:9", ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
     proc = inventory(ansible, path, "--list", env=env)
     output = " ".join((proc.stdout + proc.stderr).split())
     assert proc.returncode != 0 and "could not connect" in output and "check api_url" in output
@@ -172,7 +168,7 @@ def test_an_unreachable_api_is_one_clear_failure(ansible, emu, tmp_path):
 def test_files_of_other_names_are_not_claimed(ansible, emu, tmp_path):
     fleet(emu)
     path = inventory_file(tmp_path, "", name="edge.yml")
-    proc = inventory(ansible, path, "--list", env=ngrok_env(emu))
+    proc = inventory(ansible, path, "--list", env=emu.env())
     assert "ts_agent_00" not in proc.stdout
 
 
@@ -195,7 +191,7 @@ def test_ansible_reaches_each_agent_through_its_tunnel_over_ssh(ansible, emu, tm
     emu.add_tunnel("ts_nat_box", proto="tcp", public_url="tcp://127.0.0.1:%d" % port, forwards_to="localhost:22")
     path = inventory_file(tmp_path, "hostname: ngrok_session.metadata\n"
                           "keyed_groups:\n  - key: ngrok_session.region\n    prefix: region\n")
-    env = ngrok_env(emu, ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    env = emu.env(ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     proc = ansible.run([str(BIN / "ansible"), "-i", str(path), "region_eu", "-m", "ansible.builtin.ping",
                         "-u", "root", "--private-key", str(key)], env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -236,7 +232,7 @@ def test_lookups_give_the_modules_items_for_inline_checks(ansible, emu):
   ansible.builtin.set_fact: {looked_copy: "{{ looked }}", vpn_copy: "{{ vpn }}"}
   register: copies
 """
-    env = dict(ngrok_env(emu), PING_NETWORK_API_KEY="Bearer " + PK, PING_NETWORK_API_URL=emu.ping_url)
+    env = emu.env(PING_NETWORK_API_KEY="Bearer " + PK)
     emu.config(ping_auth="either")
     r, proc = ansible.tasks(tasks, "-vvvv", env=env)
     assert r["copies"]["ansible_facts"]["looked_copy"] == r["mod"]["tunnel_sessions"]

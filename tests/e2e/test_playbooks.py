@@ -129,14 +129,9 @@ def test_a_failing_task_with_the_key_in_a_variable_does_not_show_it(ansible, emu
     assert NK not in proc.stdout + proc.stderr
 
 
-def preflight_env(emu):
-    return {"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url, "PING_NETWORK_API_KEY": PK,
-            "PING_NETWORK_API_URL": emu.ping_url}
-
-
 def test_preflight_example_deploys_when_healthy(ansible, emu):
     extra = json.dumps({"ngrok_session_ids": ["ts_demo_web01", "ts_demo_web02"], "ping_session_ids": ["ps_demo_edge01"]})
-    proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=preflight_env(emu))
+    proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DEPLOYING" in proc.stdout
     # Health at a glance: each session checked on its own line, with its state (and endpoint count).
@@ -150,7 +145,7 @@ def test_preflight_example_stops_when_unhealthy(ansible, emu):
     emu.delete_ngrok("ts_demo_web02")
     extra = json.dumps({"ngrok_session_ids": ["ts_demo_web01", "ts_demo_web02"],
                         "ping_session_ids": ["ps_demo_edge01", "ps_demo_edge02"]})
-    proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=preflight_env(emu))
+    proc = ansible.playbook(harness.ROOT / "examples" / "preflight.yml", "-e", extra, env=emu.env())
     assert proc.returncode != 0
     assert "NOT DEPLOYING" in proc.stdout and "DEPLOYING: every" not in proc.stdout
     failed = proc.stdout[proc.stdout.index("NOT DEPLOYING"):]  # the failed gate's own message

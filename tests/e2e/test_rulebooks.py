@@ -80,11 +80,6 @@ def heal_rulebook(ansible, interval=1):
     return path
 
 
-def keys(emu):
-    return {"NGROK_API_KEY": NK, "NGROK_API_URL": emu.url, "PING_NETWORK_API_KEY": PK,
-            "PING_NETWORK_API_URL": emu.ping_url, "ANSIBLE_PYTHON_INTERPRETER": sys.executable}
-
-
 def online_with_metadata(emu, metadata):
     listing = emu.admin("GET", "/ngrok/state")
     return [s for s in listing["sessions"] if s.get("metadata") == metadata]
@@ -95,7 +90,7 @@ def test_the_heal_rulebook_restarts_an_agent_that_lost_its_endpoints(ansible, em
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": {"web-01": {"ansible_connection": "local"},
                                                            "web-02": {"ansible_connection": "local"}}}}))
-    rb = rulebooks(heal_rulebook(ansible), inventory, keys(emu), "-vv")
+    rb = rulebooks(heal_rulebook(ansible), inventory, emu.env(ANSIBLE_PYTHON_INTERPRETER=sys.executable), "-vv")
     rb.wait_for(lambda: sum(1 for r in emu.requests() if r["path"].startswith("/tunnel_sessions")) >= 2, 60,
                 "the baseline poll")
     emu.agent("ts_demo_web02", "drop_endpoints")
@@ -121,7 +116,7 @@ def test_an_agent_that_stays_offline_gets_its_host_playbook_over_ssh(ansible, em
         "ansible_ssh_private_key_file": str(key), "ansible_python_interpreter": sys.executable,
         "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
         "offline_grace": 2, "ngrok_agent_restart_command": back}}}}))
-    rb = rulebooks(heal_rulebook(ansible), inventory, keys(emu), "-vv")
+    rb = rulebooks(heal_rulebook(ansible), inventory, emu.env(ANSIBLE_PYTHON_INTERPRETER=sys.executable), "-vv")
     rb.wait_for(lambda: sum(1 for r in emu.requests() if r["path"].startswith("/tunnel_sessions")) >= 2, 60,
                 "the baseline poll")
     emu.agent("ts_demo_web01", "offline")
@@ -137,7 +132,7 @@ def test_an_agent_that_stays_offline_gets_its_host_playbook_over_ssh(ansible, em
 def test_a_wrong_key_ends_the_run_with_one_clear_message(ansible, emu, rulebooks, tmp_path):
     inventory = tmp_path / "inventory.yml"
     inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
-    env = dict(keys(emu), NGROK_API_KEY="wrong-" + NK)
+    env = emu.env(ANSIBLE_PYTHON_INTERPRETER=sys.executable, NGROK_API_KEY="wrong-" + NK)
     start = time.monotonic()
     rb = rulebooks(heal_rulebook(ansible), inventory, env, "-vv")
     rb.proc.wait(60)
@@ -160,7 +155,7 @@ def test_the_ping_rulebook_reports_ended_and_silent_sessions(ansible, emu, ruleb
     emu.ping_events({"session_id": "ps_edge", "event_type": "session_start"},
                     {"session_id": "ps_short", "event_type": "session_start"},
                     {"session_id": "ps_short", "event_type": "session_end", "duration": 7})
-    rb = rulebooks(rulebook, inventory, keys(emu), "-vv")
+    rb = rulebooks(rulebook, inventory, emu.env(ANSIBLE_PYTHON_INTERPRETER=sys.executable), "-vv")
     rb.wait_for(lambda: "ENDED ps_short after 7 s" in rb.output() and "STALE ps_edge" in rb.output(), 60,
                 "the two alerts")
     output = rb.output()

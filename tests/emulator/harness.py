@@ -62,6 +62,11 @@ class Emulator:
         with urllib.request.urlopen(req, timeout=10, context=self.server.client_context) as resp:
             return json.loads(resp.read().decode())
 
+    def env(self, **extra):
+        """The environment that points the collection at this emulator, as an AWX credential injects it."""
+        return dict({"NGROK_API_KEY": NGROK_KEY, "NGROK_API_URL": self.url,
+                     "PING_NETWORK_API_KEY": PING_KEY, "PING_NETWORK_API_URL": self.ping_url}, **extra)
+
     def reset(self, seed="demo"):
         return self.admin("POST", "/reset", {"seed": seed})
 
