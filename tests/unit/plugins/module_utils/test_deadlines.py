@@ -15,11 +15,11 @@ import time
 import harness  # pylint: disable=import-error
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _client
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import WORKER_GRACE, Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._workers import WORKERS
 
 PING_MODULE = harness.TARGETS["ping_session_info"]
 
@@ -36,10 +36,10 @@ def within(elapsed, bound):
 def assert_workers_end_within_a_second():
     """The torn-down exchange's worker is free again (workers are reused, so the thread itself stays idle)."""
     for dummy in range(20):
-        if _client._WORKERS.busy == 0:  # pylint: disable=protected-access
+        if WORKERS.busy == 0:
             return
         time.sleep(0.05)
-    assert _client._WORKERS.busy == 0, "a torn-down exchange still holds its worker"  # pylint: disable=protected-access
+    assert WORKERS.busy == 0, "a torn-down exchange still holds its worker"
 
 
 def timed_call(client, url):
