@@ -118,7 +118,6 @@ class Client:
         self._lock = threading.Lock()
         self._sent = 0
         self._tallies = set()
-        self.waits = []  # until the front ends read a tally
         self._transport = Transport(provider.auth_headers(api_key), (ca_path or True) if validate_certs else False,
                                     use_proxy, self.concurrency)
 
@@ -160,7 +159,6 @@ class Client:
 
     def _count_wait(self, seconds, why):
         with self._lock:
-            self.waits.append((seconds, why))
             for tally in self._tallies:
                 tally.waits.append((seconds, why))
 
