@@ -25,7 +25,6 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._client import Cl
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
-from ansible_collections.tunnels.sessions.plugins.module_utils._workers import WORKERS
 
 EMULATOR = pathlib.Path(harness.__file__).with_name("emulator.py")
 TOTAL = 2000
@@ -70,15 +69,6 @@ def emulator_process(tmp_path_factory):
         proc.wait(10)
 
 
-def workers_idle():
-    """Wait (bounded) until no exchange holds a worker: a torn-down one finishes its last instructions."""
-    for dummy in range(200):
-        if WORKERS.busy == 0:
-            return
-        time.sleep(0.01)
-    assert WORKERS.busy == 0, "a torn-down exchange still holds its worker"
-
-
 def open_fds():
     return len(os.listdir("/proc/self/fd"))
 
@@ -96,7 +86,7 @@ def rss_bytes():
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def test_two_thousand_hostile_exchanges_leave_threads_files_and_memory_flat(emulator_process):
+def test_two_thousand_hostile_exchanges_leave_threads_files_and_memory_flat(emulator_process, workers_idle):
     client = Client(PING, emulator_process + "/customer/v2", harness.PING_KEY, ModuleNames(PING),
                     timeout=0.3, retries=0)
     outcomes = {"ok": 0, "failed": 0}

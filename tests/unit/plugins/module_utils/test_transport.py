@@ -16,15 +16,6 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._providers import
 from ansible_collections.tunnels.sessions.plugins.module_utils._transport import Answer, Transport
 
 
-def closed_port():
-    """A loopback port nothing listens on: bound, read, closed."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def exchange(url, timeout=5.0, **transport):
     wire = Transport(NGROK.auth_headers(harness.NGROK_KEY), **transport)
     try:
@@ -45,8 +36,8 @@ def test_a_redirect_is_an_answer_never_followed(emu):
     assert len(emu.requests()) == 1
 
 
-def test_a_refused_connection_names_the_host_and_port():
-    port = closed_port()
+def test_a_refused_connection_names_the_host_and_port(closed_port):
+    port = closed_port
     outcome = exchange("http://127.0.0.1:%d/x" % port)
     assert isinstance(outcome, Failure) and outcome.kind == kinds.REFUSED
     assert (outcome.host, outcome.port) == ("127.0.0.1", port) and outcome.unsent and outcome.retryable

@@ -6,7 +6,6 @@ a refused connection names its host and port, a count of attempts is the count o
 and a Ping Network api_url without its base path is named as the cause of an answer that is not Ping's."""
 
 import re
-import socket
 
 import harness  # pylint: disable=import-error
 import pytest
@@ -23,15 +22,6 @@ LIBRARY_WORDS = ("HTTPConnectionPool", "HTTPSConnectionPool", "HTTPConnection(",
                  "RemoteDisconnected", "ChunkedEncodingError", "ContentDecodingError", "Errno", "_ssl.c")
 PING_MODULE = harness.TARGETS["ping_session_info"]
 NGROK_MODULE = harness.TARGETS["ngrok_tunnel_session_info"]
-
-
-def closed_port():
-    """A loopback port nothing listens on: bound, read, closed."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def failure(client, url):
@@ -54,8 +44,8 @@ def attempts_said(msg):
     return int(counts[0])
 
 
-def test_a_refused_connection_says_which_host_and_port_refused():
-    port = closed_port()
+def test_a_refused_connection_says_which_host_and_port_refused(closed_port):
+    port = closed_port
     client = Client(NGROK, "http://127.0.0.1:%d" % port, "k3y", ModuleNames(NGROK), retries=1)
     msg = in_user_words(failure(client, client.url("tunnel_sessions", "x")).msg)
     assert msg.startswith("Getting it failed after 2 attempts: could not connect to http://127.0.0.1:%d: "
@@ -98,8 +88,8 @@ def test_tls_failures_are_said_in_the_users_words(emu, tls_emulator):
     assert "the TLS handshake with 127.0.0.1 port %d failed" % port in msg and "https://" in msg
 
 
-def test_a_module_against_a_refused_port_counts_the_attempts_it_reports(emu):
-    port = closed_port()
+def test_a_module_against_a_refused_port_counts_the_attempts_it_reports(emu, closed_port):
+    port = closed_port
     r = PING_MODULE.run(emu, id=PING_MODULE.good_id, api_url="http://127.0.0.1:%d/customer/v2" % port, retries=2)
     msg = in_user_words(r["msg"])
     assert "127.0.0.1 port %d refused the connection" % port in msg
