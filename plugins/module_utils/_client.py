@@ -26,7 +26,9 @@ from ansible_collections.tunnels.sessions.plugins.module_utils import _wording a
 from ansible_collections.tunnels.sessions.plugins.module_utils._failures import Failure
 from ansible_collections.tunnels.sessions.plugins.module_utils._redact import Redactor
 from ansible_collections.tunnels.sessions.plugins.module_utils._retry import RETRY_STATUSES, Hold, pause
-from ansible_collections.tunnels.sessions.plugins.module_utils._transport import (  # noqa: F401 (re-exported)
+# Re-exported: the constants and classes other code (and its tests) import from the client.
+# pylint: disable-next=unused-import
+from ansible_collections.tunnels.sessions.plugins.module_utils._transport import (  # noqa: F401
     MAX_BODY_BYTES,
     REQUESTS_IMPORT_ERROR,
     STREAM_IDLE,

@@ -93,6 +93,12 @@ def first(exceptions, kind):
     return next((exc for exc in exceptions if isinstance(exc, kind)), None)
 
 
+def os_error(exceptions):
+    """The first error of the operating system in a chain (requests' own exceptions are OSErrors too: not those)."""
+    return next((exc for exc in exceptions if isinstance(exc, OSError)
+                 and not (requests and isinstance(exc, requests.exceptions.RequestException))), None)
+
+
 def os_words(exc):
     """The operating system's own words for an OSError ("Connection reset by peer"), or an empty string."""
     if exc is None:
@@ -136,7 +142,7 @@ def connect_failure(exceptions, host, port, via_proxy):
         return Failure(REFUSED, host, port, via_proxy=via_proxy)
     if first(exceptions, (socket.timeout, TimeoutError)) is not None:
         return Failure(CONNECT_TIMEOUT, host, port, via_proxy=via_proxy)
-    return Failure(UNREACHABLE, host, port, os_words(first(exceptions, OSError)), via_proxy)
+    return Failure(UNREACHABLE, host, port, os_words(os_error(exceptions)), via_proxy)
 
 
 def cut_off_detail(exceptions):
@@ -147,7 +153,7 @@ def cut_off_detail(exceptions):
         if isinstance(short.expected, int):
             return "%d bytes of the body arrived, %d more were announced" % (partial, short.expected)
         return "%d bytes of the body arrived" % partial
-    return os_words(first(exceptions, OSError)) or "the connection ended before the whole body arrived"
+    return os_words(os_error(exceptions)) or "the connection ended before the whole body arrived"
 
 
 def classify(exc, url, reading_body=False):
@@ -173,13 +179,13 @@ def classify(exc, url, reading_body=False):
     if first(exceptions, NewConnectionError) is not None:
         return connect_failure(exceptions, host, port, via_proxy)
     if via_proxy:
-        return Failure(PROXY, host, port, os_words(first(exceptions, OSError)), via_proxy=True)
+        return Failure(PROXY, host, port, os_words(os_error(exceptions)), via_proxy=True)
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return Failure(CUT_OFF, host, port, cut_off_detail(exceptions))
     if isinstance(exc, requests.exceptions.ConnectionError):
         if first(exceptions, http.client.RemoteDisconnected) is not None:
             return Failure(DROPPED, host, port, "the server closed it without answering")
-        return Failure(DROPPED, host, port, os_words(first(exceptions, OSError)))
+        return Failure(DROPPED, host, port, os_words(os_error(exceptions)))
     return Failure(BAD_REQUEST, host, port, bad_request_detail(exc))
 
 

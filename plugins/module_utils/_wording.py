@@ -67,7 +67,7 @@ def transport_failure(client, what, failure, attempts):
     status = None
     if kind == kinds.REFUSED:
         why = "could not connect to %s: %s refused the connection" % (api, place)
-        todo = "check %s and that the API is up there; check %s and firewalls" % (option, PROXIES)
+        todo = "check %s and that the API is up there, then %s and firewalls" % (option, PROXIES)
     elif kind == kinds.UNRESOLVABLE:
         why = "could not connect to %s: the %shost name %s does not resolve%s" % (
             api, "proxy's " if failure.via_proxy else "", failure.host, _detail(failure.detail))

@@ -3,7 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The transport against real servers on loopback: each way an exchange can fail ends as its named kind."""
 
+import errno
 import json
+import os
 import socket
 import time
 
@@ -56,6 +58,21 @@ def test_each_fault_is_its_kind(emu, rule, kind):
     outcome = exchange(emu.url + "/tunnel_sessions/x", timeout=1.0)
     assert isinstance(outcome, Failure) and outcome.kind == kind
     assert not outcome.unsent, "the request reached the server: an action must not be sent twice"
+
+
+def test_a_reset_says_what_the_operating_system_said(emu):
+    emu.fault(match="/tunnel_sessions/x", action="reset")
+    outcome = exchange(emu.url + "/tunnel_sessions/x")
+    assert outcome.kind == kinds.DROPPED and outcome.detail == os.strerror(errno.ECONNRESET)
+
+
+def test_a_proxy_that_refuses_is_named_as_the_one_that_refused(emu, closed_port, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:%d" % closed_port)
+    monkeypatch.setenv("NO_PROXY", "")
+    outcome = exchange(emu.url + "/tunnel_sessions/ts_demo_web01")
+    assert outcome.kind == kinds.REFUSED and outcome.via_proxy and outcome.unsent
+    assert (outcome.host, outcome.port) == ("127.0.0.1", closed_port)
+    assert not emu.requests(), "nothing reached the API"
 
 
 def test_a_body_cut_off_says_how_much_arrived(emu):

@@ -53,6 +53,15 @@ def test_a_refused_connection_says_which_host_and_port_refused(closed_port):
     assert client.requests_sent == 2
 
 
+def test_a_proxy_that_refuses_is_named_not_the_api(emu, closed_port, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:%d" % closed_port)
+    monkeypatch.setenv("NO_PROXY", "")
+    client = Client(NGROK, emu.url, harness.NGROK_KEY, ModuleNames(NGROK), retries=0)
+    msg = in_user_words(failure(client, client.url("tunnel_sessions", "x")).msg)
+    assert "could not connect to %s: the proxy 127.0.0.1 port %d refused the connection" % (emu.url, closed_port) in msg
+    assert "HTTPS_PROXY / NO_PROXY, use_proxy" in msg
+
+
 FAULTS = [
     dict(action="reset"),
     dict(action="close"),
