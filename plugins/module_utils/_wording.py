@@ -32,17 +32,28 @@ def _plural(count, word):
 def missing_base_path(client):
     """The base path of the provider's API (Ping Network's ``/customer/v2``) when ``api_url`` lacks it, else None."""
     base = urlsplit(client.provider.default_url).path.rstrip("/")
-    if base and not urlsplit(client.api_url).path.rstrip("/").endswith(base):
+    path = urlsplit(client.api_url).path.rstrip("/")
+    if base and (base + "/") not in (path + "/"):
         return base
     return None
+
+
+def with_base_path(client, base):
+    """``api_url`` with the base path: after its own path (a proxy's prefix), or instead of a part of the base."""
+    parts = urlsplit(client.api_url)
+    path = parts.path.rstrip("/")
+    if base.startswith(path + "/"):  # no path, or only the start of the base ("/customer")
+        path = ""
+    return "%s://%s%s%s" % (parts.scheme, parts.netloc, path, base)
 
 
 def not_the_api(client):
     """The likely cause of an answer that is not the API's: a missing base path, else a wrong ``api_url``."""
     base = missing_base_path(client)
     if base:
-        return ("api_url (%s) lacks the %s API's base path %s: set %s to %s%s"
-                % (client.api_url, client.provider.name, base, client.names.option("api_url"), client.api_url, base))
+        return ("api_url (%s) lacks the %s API's base path %s: set %s to %s"
+                % (client.api_url, client.provider.name, base, client.names.option("api_url"),
+                   with_base_path(client, base)))
     return "api_url (%s) is probably not the %s API" % (client.api_url, client.provider.name)
 
 

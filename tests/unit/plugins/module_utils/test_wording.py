@@ -124,6 +124,23 @@ def test_a_ping_api_url_without_its_base_path_is_named_as_the_cause(emu):
     assert "Bearer" not in error.msg
 
 
+@pytest.mark.parametrize("path, fixed", [("", "/customer/v2"), ("/customer", "/customer/v2"),
+                                         ("/ping", "/ping/customer/v2")])
+def test_the_base_path_advice_names_the_url_to_set(httpserver, path, fixed):
+    httpserver.expect_request(path + "/sessions/x/status").respond_with_data("<html>no</html>", status=404)
+    client = Client(PING, httpserver.url_for(path), "k3y", ModuleNames(PING))
+    error = failure(client, client.url("sessions", "x", "status"))
+    assert error.todo.endswith("lacks the Ping Network API's base path /customer/v2: set api_url (or the "
+                               "PING_NETWORK_API_URL environment variable) to %s" % httpserver.url_for(fixed))
+
+
+def test_an_api_url_holding_the_base_path_is_not_told_to_add_it(httpserver):
+    httpserver.expect_request("/customer/v2/v9/sessions/x/status").respond_with_data("<html>no</html>", status=404)
+    client = Client(PING, httpserver.url_for("/customer/v2/v9"), "k3y", ModuleNames(PING))
+    error = failure(client, client.url("sessions", "x", "status"))
+    assert "base path" not in error.msg and "probably does not point at the Ping Network API" in error.msg
+
+
 def test_a_ping_module_without_the_base_path_says_so(emu):
     r = PING_MODULE.run(emu, id=PING_MODULE.good_id, api_url=emu.url)
     assert r["failed"] is True and r["http_status"] == 401
