@@ -6,16 +6,45 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Listings: following ``next_page_uri`` page by page, without ever sending the key elsewhere."""
+"""Listings: following ``next_page_uri`` page by page, without ever sending the key elsewhere; and whether a
+client's ``api_url`` is known to be the API, so that "not found" is never read from a wrong address."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import describe_url, origin
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._wording import missing_base_path, not_the_api
 
 MAX_PAGES = 10000  # a listing never walks more pages than this
+
+
+class _Route:
+    """Whether a path the API always serves has answered for one client, and the lock its check runs under."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.confirmed = False
+
+
+_ROUTES = weakref.WeakKeyDictionary()  # client -> _Route, for as long as the client lives
+_ROUTES_LOCK = threading.Lock()
+
+
+def _route(client):
+    with _ROUTES_LOCK:
+        route = _ROUTES.get(client)
+        if route is None:
+            route = _ROUTES[client] = _Route()
+        return route
+
+
+def route_answered(client):
+    """Note that ``client``'s api_url answered as the API does (a page was read, a session was found)."""
+    _route(client).confirmed = True
 
 
 def next_page_url(client, list_url, next_page_uri, what):
@@ -34,6 +63,8 @@ def next_page_url(client, list_url, next_page_uri, what):
 
 def route_hint(client):
     """What to do when a path the API always serves answered 404."""
+    if missing_base_path(client):
+        return "that path always exists in the %s API, so %s" % (client.provider.name, not_the_api(client))
     return ("that path always exists in the %s API, so api_url (%s) probably does not point at it; check %s"
             % (client.provider.name, client.api_url, client.names.option("api_url")))
 
@@ -42,8 +73,9 @@ def confirm_route(client, url):
     """After answers that all said "not found", check once per client that ``url`` (a path the API always
     serves) answers, so that a wrong ``api_url`` is never taken for missing sessions. Any listing page that
     was read, or any session that was found, has confirmed it already."""
-    with client.route_lock:  # concurrent workers of a batch confirm it once
-        if client.route_confirmed:
+    route = _route(client)
+    with route.lock:  # concurrent workers of a batch confirm it once
+        if route.confirmed:
             return
         what = "Checking that api_url is the %s API, since no session asked for was found" % client.provider.name
         try:
@@ -52,7 +84,7 @@ def confirm_route(client, url):
             if exc.http_status == 404:
                 exc.todo = route_hint(client)
             raise
-        client.route_confirmed = True
+        route.confirmed = True
 
 
 def pages(client, what, url, list_key):
@@ -70,8 +102,8 @@ def pages(client, what, url, list_key):
         chunk = page.get(list_key)
         if not isinstance(chunk, list) or not all(isinstance(item, dict) for item in chunk):
             raise ApiError(what, "%s answered a page whose '%s' is not a list of objects" % (name, list_key),
-                           "api_url (%s) is probably not the %s API" % (client.api_url, name))
-        client.route_confirmed = True
+                           not_the_api(client))
+        route_answered(client)
         nxt = page.get("next_page_uri")
         if not nxt:
             yield chunk, False

@@ -71,6 +71,7 @@ class ProviderModule:
         except OptionError as exc:
             self.fail(exc.msg)
         self.client = Client.from_options(provider, opts, self.names)
+        self.tally = self.client.tally()  # the module's one call: every request and long wait until it exits
         if not opts["validate_certs"]:
             self.module.warn("validate_certs is false: the TLS certificate of %s is not checked, so the key "
                              "could be sent to an impostor." % opts["api_url"])
@@ -108,10 +109,9 @@ class ProviderModule:
                          wanted, last_seen, then)
 
     def exit(self, result, failed_msg=None, **extra):
-        for seconds, why in self.client.waits:
+        for seconds, why in self.tally.waits:
             self.module.warn("Waited %.0f s before retrying: %s; the task took that much longer." % (seconds, why))
-        self.client.waits = []
-        result = dict(result, requests=self.client.requests_sent,
+        result = dict(result, requests=self.tally.requests,
                       elapsed=round(time.monotonic() - self.started, 3), **extra)
         result.setdefault("changed", False)
         if failed_msg:

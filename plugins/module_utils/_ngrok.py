@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._listing import confirm_route, pages, paginate
+from ansible_collections.tunnels.sessions.plugins.module_utils._listing import (
+    confirm_route,
+    pages,
+    paginate,
+    route_answered,
+)
 
 PAGE_SIZE = 100  # the most ngrok answers per page
 
@@ -36,7 +41,7 @@ def _get_session(client, session_id):
     session = client.get("Getting ngrok tunnel session %s" % session_id, client.url("tunnel_sessions", session_id),
                          not_found_ok=True)
     if session is not None:
-        client.route_confirmed = True
+        route_answered(client)
     return session
 
 

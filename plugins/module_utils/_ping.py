@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._listing import confirm_route
+from ansible_collections.tunnels.sessions.plugins.module_utils._listing import confirm_route, route_answered
 
 FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
 ZONE_FIELDS = ("name", "code", "has_active_nodes")
@@ -35,7 +35,7 @@ def session_status(client, session_id):
     body = client.get("Getting the status of Ping Network session %s" % session_id,
                       client.url("sessions", session_id, "status"), not_found_ok=True)
     if body is not None:
-        client.route_confirmed = True
+        route_answered(client)
     return normalise(session_id, body)
 
 

@@ -87,7 +87,8 @@ class Hold:
             self._until = max(self._until, time.monotonic() + seconds)
 
     def wait(self):
-        for dummy in range(1000):
+        """Return once the hold has passed (a worker may extend it meanwhile: then wait on)."""
+        while True:  # ends at the hold's time; each extension is bounded by MAX_SLEEP or the provider's window
             with self._lock:
                 left = self._until - time.monotonic()
             if left <= 0:

@@ -16,19 +16,21 @@ import time
 def poll_until(poll, satisfied, wait_timeout, wait_sleep, started):
     """Call ``poll()`` until ``satisfied(result)`` or ``wait_timeout`` seconds from ``started`` (monotonic).
 
-    Returns ``(result, attempts, timed_out)``: a poll is never started when the next sleep would end past the
-    deadline, so the wait overshoots by at most one poll.
+    Returns ``(result, attempts, timed_out)``. Polls are ``wait_sleep`` seconds apart, and the wait uses its whole
+    time: the last sleep is cut short so that the last poll is made at the deadline (``wait_timeout: 4`` with
+    ``wait_sleep: 5`` polls at 0 s and at 4 s). A wait that times out has lasted at least ``wait_timeout``.
     """
+    deadline = started + wait_timeout
     attempts = 0
-    for dummy in range(1000000):
+    while True:  # ends when satisfied, or at the deadline
         attempts += 1
         result = poll()
         if satisfied(result):
             return result, attempts, False
-        if time.monotonic() - started + wait_sleep > wait_timeout:
+        left = deadline - time.monotonic()
+        if left <= 0:
             return result, attempts, True
-        time.sleep(wait_sleep)
-    return result, attempts, True  # pragma: no cover - a million polls take longer than any wait_timeout
+        time.sleep(min(wait_sleep, left))
 
 
 def timed_out(started, wait_timeout, attempts, wanted, last_seen, then=""):

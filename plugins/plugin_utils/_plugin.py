@@ -72,12 +72,12 @@ class ProviderPlugin:
 
     def run(self, work):
         """``work()``, with every failure (an API's, or anything unexpected) turned into one clean error."""
-        value, error = guarded(work, self.provider, self.client.redact)
+        with self.client.tally() as tally:
+            value, error = guarded(work, self.provider, self.client.redact)
         if error is not None:
             raise self.failure(error) from None
-        for seconds, why in self.client.waits:
+        for seconds, why in tally.waits:
             self.plugin.display.warning("%s: waited %.0f s before retrying: %s." % (self.name, seconds, why))
-        self.client.waits = []
         return value
 
 

@@ -15,7 +15,6 @@ import time
 import harness  # pylint: disable=import-error
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _client
 from ansible_collections.tunnels.sessions.plugins.module_utils._client import WORKER_GRACE, Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
@@ -31,15 +30,6 @@ def worst_case(timeout, retries, pauses=()):
 
 def within(elapsed, bound):
     return elapsed <= bound * 1.5 + 2
-
-
-def assert_workers_end_within_a_second():
-    """The torn-down exchange's worker is free again (workers are reused, so the thread itself stays idle)."""
-    for dummy in range(20):
-        if _client._WORKERS.busy == 0:  # pylint: disable=protected-access
-            return
-        time.sleep(0.05)
-    assert _client._WORKERS.busy == 0, "a torn-down exchange still holds its worker"  # pylint: disable=protected-access
 
 
 def timed_call(client, url):
@@ -88,42 +78,42 @@ def silent():
     server.close()
 
 
-def test_a_trickled_body_is_cut_at_timeout_and_its_worker_ends(emu):
+def test_a_trickled_body_is_cut_at_timeout_and_its_worker_ends(emu, workers_idle):
     emu.fault(match="/sessions/ps_slow/status", trickle=0.5, status=200, json={"status": "connected", "pad": "x" * 80})
     client = Client(PING, emu.ping_url, harness.PING_KEY, ModuleNames(PING), timeout=2.0, retries=0)
     elapsed, error = timed_call(client, client.url("sessions", "ps_slow", "status"))
     assert "no complete answer within timeout=2.0 seconds" in error.msg
     assert 1.9 <= elapsed and within(elapsed, worst_case(2, 0))  # the whole body would take about 50 s
-    assert_workers_end_within_a_second()
+    workers_idle()
 
 
-def test_trickled_headers_are_cut_at_timeout(emu):
+def test_trickled_headers_are_cut_at_timeout(emu, workers_idle):
     emu.fault(match="/tunnel_sessions/ts_slow", trickle=0.5, trickle_headers=True, status=200, json={"id": "x"},
               times=2)
     client = Client(NGROK, emu.url, harness.NGROK_KEY, ModuleNames(NGROK), timeout=1.0, retries=1)
     elapsed, error = timed_call(client, client.url("tunnel_sessions", "ts_slow"))
     assert "after 2 attempts" in error.msg and client.requests_sent == 2
     assert 1.9 <= elapsed and within(elapsed, worst_case(1, 1, [0.5]))
-    assert_workers_end_within_a_second()
+    workers_idle()
 
 
-def test_a_server_that_accepts_and_never_answers_is_cut_at_timeout(silent):
+def test_a_server_that_accepts_and_never_answers_is_cut_at_timeout(silent, workers_idle):
     client = Client(NGROK, "http://127.0.0.1:%d" % silent.port, "k", ModuleNames(NGROK), timeout=1.0, retries=1)
     elapsed, error = timed_call(client, client.url("tunnel_sessions", "x"))
     assert "within timeout=1.0 seconds" in error.msg and len(silent.accepted) == 2
     assert 1.9 <= elapsed and within(elapsed, worst_case(1, 1, [0.5]))
-    assert_workers_end_within_a_second()
+    workers_idle()
 
 
-def test_a_tls_handshake_that_never_completes_is_cut_at_timeout(silent):
+def test_a_tls_handshake_that_never_completes_is_cut_at_timeout(silent, workers_idle):
     client = Client(NGROK, "https://127.0.0.1:%d" % silent.port, "k", ModuleNames(NGROK), timeout=1.5, retries=0)
     elapsed, error = timed_call(client, client.url("tunnel_sessions", "x"))
     assert "timeout=1.5 seconds" in error.msg and len(silent.accepted) == 1
     assert 1.4 <= elapsed and within(elapsed, worst_case(1.5, 0))
-    assert_workers_end_within_a_second()
+    workers_idle()
 
 
-def test_a_redirect_to_a_slow_hop_shares_the_attempts_timeout(emu):
+def test_a_redirect_to_a_slow_hop_shares_the_attempts_timeout(emu, workers_idle):
     emu.fault(match="/tunnel_sessions/ts_moved", status=302, headers={"Location": "/tunnel_sessions/ts_slow"},
               times=1)
     emu.fault(match="/tunnel_sessions/ts_slow", trickle=0.5, status=200, json={"id": "ts_slow", "pad": "y" * 80},
@@ -133,7 +123,7 @@ def test_a_redirect_to_a_slow_hop_shares_the_attempts_timeout(emu):
     assert "timeout=2.0 seconds" in error.msg
     assert [r["path"] for r in emu.requests()] == ["/tunnel_sessions/ts_moved", "/tunnel_sessions/ts_slow"]
     assert 1.9 <= elapsed and within(elapsed, worst_case(2, 0))
-    assert_workers_end_within_a_second()
+    workers_idle()
 
 
 def test_a_429_storm_waits_as_told_and_then_stops(emu):

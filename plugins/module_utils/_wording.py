@@ -1,0 +1,203 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) tunnels.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""What a failed request says to the user: what went wrong, where, and what to do, in the user's words.
+
+Every function takes the ``Client`` that failed, for the provider's name, ``api_url``, the caller's ``names``
+(a module's options or a plugin's variables) and the key to redact, and returns the ``ApiError`` to raise.
+A transport failure arrives as a ``_failures.Failure`` of a named kind, an HTTP failure as a
+``_transport.Answer``; no library's exception or repr ever reaches a message.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ansible_collections.tunnels.sessions.plugins.module_utils import _failures as kinds
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+
+MAX_BODY_SNIPPET = 300
+PROXIES = "proxies (HTTPS_PROXY / NO_PROXY, use_proxy)"
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def missing_base_path(client):
+    """The base path of the provider's API (Ping Network's ``/customer/v2``) when ``api_url`` lacks it, else None."""
+    base = urlsplit(client.provider.default_url).path.rstrip("/")
+    path = urlsplit(client.api_url).path.rstrip("/")
+    if base and (base + "/") not in (path + "/"):
+        return base
+    return None
+
+
+def with_base_path(client, base):
+    """``api_url`` with the base path: after its own path (a proxy's prefix), or instead of a part of the base."""
+    parts = urlsplit(client.api_url)
+    path = parts.path.rstrip("/")
+    if base.startswith(path + "/"):  # no path, or only the start of the base ("/customer")
+        path = ""
+    return "%s://%s%s%s" % (parts.scheme, parts.netloc, path, base)
+
+
+def not_the_api(client):
+    """The likely cause of an answer that is not the API's: a missing base path, else a wrong ``api_url``."""
+    base = missing_base_path(client)
+    if base:
+        return ("api_url (%s) lacks the %s API's base path %s: set %s to %s"
+                % (client.api_url, client.provider.name, base, client.names.option("api_url"),
+                   with_base_path(client, base)))
+    return "api_url (%s) is probably not the %s API" % (client.api_url, client.provider.name)
+
+
+def _place(failure):
+    """Where a connection failed: "127.0.0.1 port 9", or "the proxy 10.0.0.1 port 3128"."""
+    if not failure.host:
+        return "the proxy" if failure.via_proxy else "the server"
+    where = "%s port %s" % (failure.host, failure.port) if failure.port else failure.host
+    return "the proxy " + where if failure.via_proxy else where
+
+
+def _detail(text):
+    return " (%s)" % text if text else ""
+
+
+def transport_failure(client, what, failure, attempts):
+    """The ApiError for a ``Failure`` after ``attempts`` attempts; ``transient`` when trying later may work."""
+    api, option, place = client.api_url, client.names.option("api_url"), _place(failure)
+    timeout = "timeout=%s seconds" % client.timeout
+    kind = failure.kind
+    check = "check %s, %s and firewalls" % (option, PROXIES)
+    status = None
+    if kind == kinds.REFUSED:
+        why = "could not connect to %s: %s refused the connection" % (api, place)
+        todo = "check %s and that the API is up there, then %s and firewalls" % (option, PROXIES)
+    elif kind == kinds.UNRESOLVABLE:
+        why = "could not connect to %s: the %shost name %s does not resolve%s" % (
+            api, "proxy's " if failure.via_proxy else "", failure.host, _detail(failure.detail))
+        todo = "check %s, DNS and %s" % (option, PROXIES)
+    elif kind == kinds.UNREACHABLE:
+        why = "could not connect to %s: %s cannot be reached%s" % (api, place, _detail(failure.detail))
+        todo = check
+    elif kind == kinds.CONNECT_TIMEOUT:
+        why = "could not connect to %s: %s accepted no connection within %s" % (api, place, timeout)
+        todo = "raise timeout or retries, or %s" % check
+    elif kind == kinds.PROXY:
+        why = "could not connect to %s through %s%s" % (api, place, _detail(failure.detail))
+        todo = "check %s" % PROXIES
+    elif kind == kinds.READ_TIMEOUT:
+        why = "no answer within %s at %s" % (timeout, api)
+        todo = "raise timeout or retries, or check that %s is reachable from this host" % option
+    elif kind == kinds.DEADLINE:
+        why = "no complete answer within %s at %s" % (timeout, api)
+        todo = "raise timeout, or check that %s is the API and that no proxy holds its answers back" % option
+    elif kind == kinds.DROPPED:
+        why = "the connection was dropped%s at %s" % (_detail(failure.detail), api)
+        todo = "try again later or raise retries; check proxies and firewalls if it persists"
+    elif kind == kinds.CUT_OFF:
+        why = "the answer was cut off%s at %s" % (_detail(failure.detail), api)
+        todo = "try again later or raise retries; check proxies if it persists"
+    elif kind == kinds.UNTRUSTED:
+        why = "TLS verification of %s failed%s" % (api, _detail(failure.detail))
+        todo = ("point %s at the CA bundle that signed the server's certificate, or set validate_certs to false only "
+                "for a server you trust" % client.names.option("ca_path"))
+    elif kind == kinds.TLS:
+        why = "the TLS handshake with %s failed%s at %s" % (place, _detail(failure.detail), api)
+        todo = "check that %s is the API's https:// address and port, and %s" % (option, PROXIES)
+    elif kind == kinds.UNDECODABLE:
+        why = "%s answered a body that cannot be decoded (its Content-Encoding is not what it says)" % (
+            client.provider.name)
+        todo = "%s, or a proxy mangles its answers" % not_the_api(client)
+        status = failure.status
+    elif kind == kinds.TOO_LARGE:
+        why = "%s answered more than %s MiB" % (client.provider.name, failure.detail)
+        todo = not_the_api(client)
+        status = failure.status
+    else:
+        why = "the request to %s could not be made%s" % (api, _detail(failure.detail))
+        todo = "check %s" % option
+    verb = "failed after %s" % _plural(attempts, "attempt") if failure.retryable else None
+    return ApiError(what, client.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable)
+
+
+def snippet(client, answer):
+    """The start of an answer's body, redacted, on one line, with its content type."""
+    ctype = answer.headers.get("Content-Type", "no content type")
+    text = answer.body[:MAX_BODY_SNIPPET].decode("utf-8", "replace")
+    text = " ".join(client.redact(text).split())
+    return "%s: %r" % (ctype, text) if text else "%s, empty body" % ctype
+
+
+def hint(client, status, error, attempts):
+    """What the user can do about an HTTP failure (``error``: the provider's error, None when not in its format)."""
+    name = client.provider.name
+    option = client.names.option("api_url")
+    if error is None and status < 500 and status != 429 and missing_base_path(client):
+        return not_the_api(client)
+    if status == 401:
+        return "check %s%s%s" % (
+            client.names.option("api_key"),
+            "" if error else " and that api_url (%s) is the %s API" % (client.api_url, name),
+            client.provider.auth_hint(client.api_key))
+    if status == 403:
+        return "the key was accepted but may not do this; check its permissions"
+    if status == 404 and error is None:
+        return "api_url (%s) probably does not point at the %s API; check %s" % (client.api_url, name, option)
+    if status == 429:
+        limit = " (%s)" % client.provider.rate_limit_text if client.provider.rate_limit_text else ""
+        return ("the account's API rate limit%s was exhausted%s; run fewer tasks against the API at once, raise "
+                "retries, or try again later" % (limit, " at every attempt" if attempts > 1 else ""))
+    if status >= 500:
+        return "the %s API is failing; try again later or raise retries" % name
+    if 300 <= status < 400 or error is None:
+        return "check %s (%s)" % (option, client.api_url)
+    return "check %s" % client.names.options
+
+
+def http_failure(client, what, answer, error, attempts):
+    """The ApiError for an HTTP answer that is a failure, after ``attempts`` attempts."""
+    status = answer.status
+    todo = hint(client, status, error, attempts)
+    if error is not None:
+        error = client.redact_data(error)
+        said = "%s: %s" % (error["code"], error["message"]) if error["message"] else error["code"]
+        op = error["details"].get("operation_id")
+        if isinstance(op, str):
+            said += " (operation id %s)" % op
+    else:
+        said = "the body is not in %s's error format (%s)" % (client.provider.name, snippet(client, answer))
+        error = {"code": None, "message": snippet(client, answer), "details": {}}
+    why = " ".join(("%s answered HTTP %s %s, %s" % (client.provider.name, status, answer.reason, said)).split())
+    verb = "failed after %s" % _plural(attempts, "attempt") if attempts > 1 else None
+    return ApiError(what, why, todo, verb=verb, http_status=status, error=error,
+                    transient=status == 429 or status >= 500)
+
+
+def not_an_object(client, what, answer):
+    return ApiError(what, "%s answered HTTP %s, but the body is not a JSON object (%s)"
+                    % (client.provider.name, answer.status, snippet(client, answer)),
+                    not_the_api(client), http_status=answer.status)
+
+
+def redirect_without_location(client, what, status):
+    return ApiError(what, "%s answered HTTP %s without a Location header" % (client.provider.name, status),
+                    "check %s" % client.names.option("api_url"), http_status=status)
+
+
+def redirect_elsewhere(client, what, status, target):
+    return ApiError(what, "api_url redirected to %s, another host than api_url (%s). The key is only sent to "
+                    "api_url's scheme, host and port, so the redirect was not followed" % (target, client.api_url),
+                    "set %s to the address the API really answers on" % client.names.option("api_url"),
+                    http_status=status)
+
+
+def too_many_redirects(client, what, status, most):
+    return ApiError(what, "more than %d redirects from %s" % (most, client.api_url),
+                    "check %s" % client.names.option("api_url"), http_status=status)
