@@ -18,8 +18,8 @@ description:
     RV(previous).
   - V(stopped) makes the agent exit. A session that is not online is already stopped; nothing is sent.
   - V(updated) makes the agent fetch the newest release of its major version. It runs it only once restarted,
-    under a new session id: allow at least 10 seconds for the update, then use V(restarted), or use V(upgraded),
-    which does all of it.
+    under a new session id. Allow at least 10 seconds for the update, then use V(restarted), or use
+    V(upgraded), which does all of it.
   - V(upgraded) brings the agent to a new version and waits for it. With O(min_agent_version) and the agent
     already at or above it, nothing is sent. Otherwise the module asks the agent to update, waits
     O(update_settle) seconds, asks it to restart, and waits, as V(restarted) with O(wait=true) does, for its new
@@ -70,7 +70,7 @@ options:
       - After the restart the module checks the new version and fails, naming both versions, when it is still
         below this one (an agent installed by a package manager, or whose configuration disables update checks,
         cannot update itself).
-      - A value of a newer major version than the agent's is refused before anything is sent: upgrade such an
+      - A value of a newer major version than the agent's is refused before anything is sent; upgrade such an
         agent by hand on its host.
       - Unset, the agent is always asked to update. Only used with O(state=upgraded).
     type: str
@@ -94,7 +94,7 @@ notes:
     to do. Windows agents cannot restart themselves, so V(upgraded) refuses them before sending anything.
   - V(upgraded) costs, per agent, one read of the session, the update, one listing of the sessions with its
     metadata (during O(update_settle)), the restart, and one listing per poll until the new session is online.
-    Its first poll comes O(wait_sleep) seconds after the restart, since an agent takes a moment to come back:
+    Its first poll comes O(wait_sleep) seconds after the restart, since an agent takes a moment to come back;
     set O(wait_sleep) near the time your agents take to restart and one poll finds them.
   - To upgrade a fleet in batches that stop at the first failure, see the C(tunnels.sessions.upgrade_agents)
     playbook.
