@@ -349,8 +349,8 @@ def upgrade(m, session, minimum, out, done, refuse):
     new = wait_back(m, session, before, time.monotonic(), out, refuse, "update and restart",
                     "The update and the restart were sent", first_poll_after=p["wait_sleep"])
     new_version = new.get("agent_version")
-    moved = _agent_version.parse(new_version) is not None and \
-        _agent_version.is_outdated(version, _agent_version.parse(new_version))
+    new_parsed = _agent_version.parse(new_version)
+    moved = new_parsed is not None and _agent_version.is_outdated(version, new_parsed)  # newer than before
     if minimum is not None and _agent_version.is_outdated(new_version, minimum):
         if moved:
             refuse("ngrok agent session %s updated from %s to %s (new session %s), the newest release ngrok offers "

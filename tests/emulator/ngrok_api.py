@@ -49,6 +49,7 @@ UPDATE_REFUSALS = {
 # Agent traits a session keeps across restarts (hidden from the API): set with PUT /_emulator/ngrok/sessions/{id}.
 AGENT_TRAITS = ("update_checks", "package_managed", "update_available")
 
+
 def latest_release(agent_version, latest_by_major):
     """The newest release of ``agent_version``'s major version when it is newer, else None (none available)."""
     try:
