@@ -338,16 +338,24 @@ def upgrade(m, session, minimum, out, done, refuse):
     _ngrok.session_action(client, sid, "update")
     out["changed"] = True  # sent: a failure from here on still reports the change it made
     updated = time.monotonic()
-    before = known_with_metadata(client, metadata)  # read while the update settles: it costs no extra time
-    time.sleep(max(0.0, updated + p["update_settle"] - time.monotonic()))
+    restarted = False
     try:
+        before = known_with_metadata(client, metadata)  # read while the update settles: it costs no extra time
+        time.sleep(max(0.0, updated + p["update_settle"] - time.monotonic()))
         _ngrok.session_action(client, sid, "restart")
+        restarted = True
+        new = wait_back(m, session, before, time.monotonic(), out, refuse, "update and restart",
+                        "The update and the restart were sent", first_poll_after=p["wait_sleep"])
     except ApiError as exc:
-        exc.todo = ("the update was sent, but the agent runs its new version only once restarted: %s"
-                    % (exc.todo or "restart the agent on its host"))
+        # What was already sent comes first: the agent is mid-upgrade, whatever failed.
+        if restarted:
+            exc.todo = ("the update and the restart were sent: the agent comes back under a new session id, find "
+                        "it with tunnels.sessions.ngrok_tunnel_session_info (metadata %r); %s"
+                        % (metadata, exc.todo or "check the agent on its host"))
+        else:
+            exc.todo = ("the update was sent, but the agent runs its new version only once restarted: %s"
+                        % (exc.todo or "restart the agent on its host"))
         raise
-    new = wait_back(m, session, before, time.monotonic(), out, refuse, "update and restart",
-                    "The update and the restart were sent", first_poll_after=p["wait_sleep"])
     new_version = new.get("agent_version")
     new_parsed = _agent_version.parse(new_version)
     moved = new_parsed is not None and _agent_version.is_outdated(version, new_parsed)  # newer than before

@@ -190,6 +190,22 @@ def test_the_apis_refusal_of_the_restart_says_the_update_was_sent(agents):
     assert posts(agents) == ["update", "restart"]
 
 
+def test_a_failing_api_after_the_update_says_what_was_already_sent(agents):
+    agents.fault(match="filter=obj.metadata", status=503, times=1, body="unavailable")
+    r = upgrade(agents, min_agent_version="3.20.0", retries=0)
+    assert r["failed"] is True and r["changed"] is True and r["http_status"] == 503
+    assert "the update was sent, but the agent runs its new version only once restarted" in r["msg"]
+    assert posts(agents) == ["update"], "no restart follows a failure"
+
+
+def test_a_restart_that_meets_a_5xx_is_not_repeated_and_says_the_update_was_sent(agents):
+    agents.fault(match="/tunnel_sessions/ts_demo_web01/restart", status=502, times=5, body="bad gateway")
+    r = upgrade(agents, min_agent_version="3.20.0", retries=3)
+    assert r["failed"] is True and r["changed"] is True and r["http_status"] == 502
+    assert "the update was sent" in r["msg"]
+    assert posts(agents) == ["update", "restart"], "a command that may have reached the agent is sent once"
+
+
 def test_update_settle_passes_between_the_update_and_the_restart(agents):
     r = upgrade(agents, min_agent_version="3.20.0", update_settle=2)
     assert r["changed"] is True and "failed" not in r
