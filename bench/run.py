@@ -14,7 +14,9 @@ Against the local emulator on loopback; prints ratios, not absolute promises. No
 (e) 100 ids with 20 ms of server latency per request (real APIs are further away than loopback): one task with
     ``ids`` vs a 100-iteration ``uri`` loop, for ngrok and for Ping Network;
 (f) an inline check per host over 50 hosts: the lookup in ``when:`` vs the info module vs ``ansible.builtin.uri``;
-(g) ``ansible-inventory --list`` over 1,000 online agents, each with an SSH tunnel.
+(g) ``ansible-inventory --list`` over 1,000 online agents, each with an SSH tunnel;
+(i) a rolling agent upgrade (the shipped playbook ``tunnels.sessions.upgrade_agents``, one agent per batch) beside
+    its floor: N agents cost N x (update_settle + the agent's restart + one poll), and every request it sends.
 """
 
 import json
@@ -26,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "emulator"))
@@ -38,6 +42,10 @@ N_IDS = 100
 N_LIST = 10000
 N_HOSTS = 50
 N_AGENTS = 1000
+N_UPGRADE = 5
+UPGRADE_SETTLE = 1  # update_settle, seconds
+UPGRADE_RESTART = 0.9  # seconds an agent of the emulator takes to come back after its restart
+UPGRADE_SLEEP = 1  # wait_sleep: the first poll comes this long after the restart
 
 
 def install(tmp):
@@ -253,6 +261,68 @@ def bench_inventory(tmp, collections, emu):
     return statistics.median(ours), sent, statistics.median(floors)
 
 
+def one_poll(emu):
+    """Median seconds of one poll of the upgrade's wait: a listing of the sessions with one agent's metadata."""
+    url = emu.url + "/tunnel_sessions?limit=100&filter=" + urllib.parse.quote('obj.metadata == "up-00"')
+    headers = {"Authorization": "Bearer " + harness.NGROK_KEY, "Ngrok-Version": "2"}
+    times = []
+    for dummy in range(REPEAT):
+        start = time.monotonic()
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as resp:
+            resp.read()
+        times.append(time.monotonic() - start)
+    return statistics.median(times)
+
+
+def outdated_agents(emu):
+    emu.reset("empty")
+    emu.config(ngrok_rate_limit=None, ngrok_restart_delay=UPGRADE_RESTART)
+    for n in range(N_UPGRADE):
+        emu.put_ngrok("ts_up_%02d" % n, metadata="up-%02d" % n, agent_version="3.18.4")
+    return ["ts_up_%02d" % n for n in range(N_UPGRADE)]
+
+
+def bench_upgrade(tmp, collections, emu):
+    """(i): the shipped rolling upgrade over N outdated agents, one per batch; the module alone; the floor."""
+    outdated_agents(emu)
+    poll = one_poll(emu)
+    inventory = tmp / "upgrade.ngrok.yml"
+    inventory.write_text("plugin: tunnels.sessions.ngrok\nhostname: ngrok_session.metadata\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               NGROK_API_KEY=harness.NGROK_KEY, NGROK_API_URL=emu.url)
+    emu.quiesce()
+    start = time.monotonic()
+    subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), "tunnels.sessions.upgrade_agents",
+                    "-e", "min_agent_version=3.20.0", "-e", "update_settle=%d" % UPGRADE_SETTLE,
+                    "-e", "upgrade_wait_sleep=%d" % UPGRADE_SLEEP], env=env, capture_output=True, check=True)
+    playbook = time.monotonic() - start
+    sent = emu.requests()
+    versions = {s["agent_version"] for s in emu.admin("GET", "/ngrok/state")["sessions"]}
+    assert versions == {"3.22.1"}, versions
+    posts = [q["path"].rsplit("/", 1)[1] for q in sent if q["method"] == "POST"]
+    assert sorted(posts) == ["restart"] * N_UPGRADE + ["update"] * N_UPGRADE
+    walks = sum(1 for q in sent if q["method"] == "GET" and "filter" not in q["path"]
+                and q["path"].split("?")[0] in ("/tunnel_sessions", "/endpoints"))
+    reads = sum(1 for q in sent if q["method"] == "GET" and q["path"].startswith("/tunnel_sessions/"))
+    by_metadata = sum(1 for q in sent if "filter=obj.metadata" in q["path"])
+    assert len(sent) == len(posts) + walks + reads + by_metadata, "nothing but updates, restarts and reads"
+    polls = by_metadata - N_UPGRADE  # one metadata listing per agent is read during its settle
+    # the module alone, one process per agent in turn: what the playbook costs without Ansible's own work
+    emu.quiesce()
+    module = inside = 0.0
+    for sid in outdated_agents(emu):
+        start = time.monotonic()
+        result, dummy = harness.run_module("ngrok_tunnel_session", {
+            "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": sid, "state": "upgraded",
+            "min_agent_version": "3.20.0", "update_settle": UPGRADE_SETTLE, "wait_sleep": UPGRADE_SLEEP})
+        module += time.monotonic() - start
+        inside += result["elapsed"]
+        assert result["changed"] and "failed" not in result, result.get("msg")
+    floor = N_UPGRADE * (UPGRADE_SETTLE + UPGRADE_RESTART + poll)
+    return {"playbook": playbook, "module": module, "inside": inside, "floor": floor, "poll": poll, "posts": len(posts),
+            "walks": walks, "reads": reads, "polls": polls}
+
+
 def versions():
     core = subprocess.run([str(BIN / "ansible"), "--version"], capture_output=True, text=True, check=True)
     sdk = subprocess.run([sys.executable, "-m", "pip", "show", "ngrok-api"], capture_output=True, text=True,
@@ -304,6 +374,16 @@ def main():
         print("(g) ansible-inventory --list over %d agents with SSH tunnels: %.3f s wall (median of 4), %d API "
               "requests; the same hosts and vars from a static-JSON script: %.3f s -> %.2fx the floor"
               % (N_AGENTS, wall, sent, floor, wall / floor))
+        up = bench_upgrade(tmp, collections, emu)
+        print("(i) rolling upgrade of %d agents, one per batch (update_settle %d s, agents back %.1f s after restart, "
+              "wait_sleep %d s): playbook %.3f s wall, module processes %.3f s wall, %.3f s inside the module; floor "
+              "%d x (%d + %.1f + %.3f one poll) = %.3f s -> %.2fx / %.2fx / %.2fx the floor. Requests: %d POST "
+              "(update + restart per agent, floor %d), %.1f poll(s) per agent (floor 1), and beyond the floor only "
+              "reads: %d inventory listings, %d session reads, %d metadata listings during the settles"
+              % (N_UPGRADE, UPGRADE_SETTLE, UPGRADE_RESTART, UPGRADE_SLEEP, up["playbook"], up["module"],
+                 up["inside"], N_UPGRADE, UPGRADE_SETTLE, UPGRADE_RESTART, up["poll"], up["floor"],
+                 up["playbook"] / up["floor"], up["module"] / up["floor"], up["inside"] / up["floor"], up["posts"],
+                 2 * N_UPGRADE, up["polls"] / N_UPGRADE, up["walks"], up["reads"], N_UPGRADE))
     harness.stop_emulator(emu)
 
 

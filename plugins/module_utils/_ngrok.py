@@ -126,20 +126,47 @@ ACTION_HINTS = {
     "ERR_NGROK_1700": "legacy ngrok accounts may not use session operations: move the account to a current plan, "
                       "or restart the agent on its host",
     "ERR_NGROK_1701": "legacy ngrok accounts may not use session operations: move the account to a current plan, "
-                      "or stop the agent on its host",
+                      "or stop or restart the agent on its host",
     "ERR_NGROK_1702": "legacy ngrok accounts may not use session operations: move the account to a current plan, "
                       "or update the agent on its host",
 }
 
 
-# What a user can do when ngrok refuses a command it understood (HTTP 400).
+# What a user can do when ngrok refuses a command it understood (HTTP 400, or the agent's own refusals
+# ERR_NGROK_804/805/806: "This ngrok agent does not support remote restarting|stopping|updating: REASON").
 REFUSAL_HINTS = {
     "restart": "ngrok agents on Windows cannot restart themselves, and some agents run where they cannot "
                "re-execute; restart the agent on its host (its service) instead",
-    "update": "the agent is probably already at the latest version, or was installed by a package manager that "
-              "owns its updates; nothing to do, or update it on its host",
+    "update": "ngrok refuses an update when none is available (the agent runs the newest release of its major "
+              "version), when the agent's configuration disables update checks (update it on its host), while "
+              "an update is in progress, and after one that waits for a restart (restart the agent with "
+              "state=restarted)",
     "stop": "stop the agent on its host instead",
 }
+AGENT_REFUSALS = ("ERR_NGROK_804", "ERR_NGROK_805", "ERR_NGROK_806")
+# The update's four documented refusals, told apart by words of ngrok's reason (checked in this order); a
+# reason none of them matches gets REFUSAL_HINTS["update"], the advice for all four.
+UPDATE_REFUSALS = (
+    (("disabled", "update check"), "the agent's configuration disables update checks (update_check: false): "
+                                   "enable them and restart the agent, or update it on its host"),
+    (("in progress", "in process"), "an update of this agent is already under way: give it at least 10 seconds, "
+                                    "then restart the agent (state=restarted, wait=true) to run the new version"),
+    (("already updated", "restart"), "the agent has already updated and waits for a restart: restart it "
+                                     "(state=restarted, wait=true) to run the new version"),
+    (("no update", "latest", "up to date"), "the agent already runs the newest release ngrok offers for its major "
+                                            "version: there is nothing to update (a new major version is installed "
+                                            "by hand on the host)"),
+)
+
+
+def refusal_hint(action, message):
+    """What to do about ngrok's refusal of ``action``, from its reason ``message`` when that tells."""
+    if action == "update":
+        text = (message or "").lower()
+        for words, hint in UPDATE_REFUSALS:
+            if any(word in text for word in words):
+                return hint
+    return REFUSAL_HINTS.get(action)
 
 
 def cel_string(value):
@@ -155,7 +182,8 @@ def session_action(client, session_id, action):
                        payload={"id": session_id}, empty_ok=True)
     except ApiError as exc:
         code = (exc.error or {}).get("code")
-        hint = ACTION_HINTS.get(code) or (REFUSAL_HINTS.get(action) if exc.http_status == 400 else None)
+        refused = exc.http_status == 400 or code in AGENT_REFUSALS
+        hint = ACTION_HINTS.get(code) or (refusal_hint(action, (exc.error or {}).get("message")) if refused else None)
         if hint:
             exc.todo = hint  # what ngrok's refusal means for this operation replaces the generic advice
         raise

@@ -76,6 +76,18 @@ options:
         (C(public_url), C(forwards_to), C(proto) and more), from one paginated walk of the tunnel listing.
     type: bool
     default: false
+  min_agent_version:
+    description:
+      - The oldest ngrok agent version you accept, as dotted numbers, for example V(3.20.0). ngrok stops accepting
+        agents below a deprecated version after a published date; this tells which agents are older.
+      - Each returned session gains RV(tunnel_sessions[].agent_outdated) and the result gains RV(outdated).
+        Versions are compared number by number (V(3.9.0) is older than V(3.20.0), V(3.20) equals V(3.20.0)); a
+        session whose C(agent_version) is missing or not dotted numbers counts as outdated.
+      - A value that is not dotted numbers fails the task before anything is sent.
+      - Upgrade the outdated agents with M(tunnels.sessions.ngrok_tunnel_session) O(tunnels.sessions.ngrok_tunnel_session#module:state=upgraded),
+        or a whole fleet with the C(tunnels.sessions.upgrade_agents) playbook.
+    type: str
+    version_added: 0.4.0
   wait_for:
     description:
       - Poll until the sessions are in this state, at most O(wait_timeout) seconds, every O(wait_sleep) seconds.
@@ -125,6 +137,15 @@ EXAMPLES = r"""
     wait_for: online
     wait_timeout: 120
 
+- name: Which online agents are older than 3.20.0?
+  tunnels.sessions.ngrok_tunnel_session_info:
+    min_agent_version: 3.20.0
+  register: versions
+
+- name: Name them
+  ansible.builtin.debug:
+    msg: "outdated agents: {{ versions.outdated | join(', ') or 'none' }}"
+
 - name: Check a fleet in one task (key from module_defaults)
   tunnels.sessions.ngrok_tunnel_session_info:
     ids: "{{ groups['web'] | map('extract', hostvars, 'ngrok_session_id') | list }}"
@@ -159,6 +180,13 @@ tunnel_sessions:
       description: Version of the ngrok agent.
       type: str
       sample: 3.5.0
+    agent_outdated:
+      description:
+        - Whether the agent is older than O(min_agent_version) (a missing or unparsable C(agent_version) counts
+          as outdated). Only with O(min_agent_version); never on an item of O(ids) that was not found.
+      type: bool
+      sample: true
+      version_added: 0.4.0
     metadata:
       description: The user-defined metadata string from the agent's configuration.
       type: str
@@ -216,6 +244,15 @@ tunnel_sessions:
         - The session's tunnels, as the API returns them. Only with O(include_tunnels=true), which is deprecated.
       type: list
       elements: dict
+outdated:
+  description:
+    - The ids of the returned sessions whose agent is older than O(min_agent_version), in the order of
+      RV(tunnel_sessions). Only with O(min_agent_version).
+  returned: when O(min_agent_version) is given
+  type: list
+  elements: str
+  sample: [ts_2Ya1b2c3d4e5f6g7h8i9j0k]
+  version_added: 0.4.0
 found:
   description: Whether the session is online. Only with O(id).
   returned: when O(id) is given
@@ -262,7 +299,8 @@ error:
       type: dict
 """
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils import _agent_version, _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
@@ -276,9 +314,26 @@ def main():
         include_endpoints=dict(type="bool", default=False),
         include_tunnels=dict(type="bool", default=False, removed_in_version="2.0.0",
                              removed_from_collection="tunnels.sessions"),
+        min_agent_version=dict(type="str"),
     )
     p, client = m.params, m.client
     want_online = m.wait_for == ["online"]
+    try:
+        minimum = _agent_version.check_minimum(m.names, p["min_agent_version"])
+    except OptionError as exc:
+        m.fail(exc.msg)
+
+    def versions(result):
+        """Mark each found session's agent as outdated or not, and list the outdated ids (with min_agent_version)."""
+        if minimum is None:
+            return result
+        outdated = []
+        for session in result["tunnel_sessions"]:
+            if session.get("found", True):
+                session["agent_outdated"] = _agent_version.is_outdated(session.get("agent_version"), minimum)
+                if session["agent_outdated"]:
+                    outdated.append(session.get("id"))
+        return dict(result, outdated=outdated)
 
     def attach(sessions):
         """Each session's agent endpoints and, when asked, its tunnels: one listing walk each."""
@@ -331,7 +386,7 @@ def main():
         def describe(r):
             return "%d matching session(s) online" % len(r["tunnel_sessions"])
 
-    m.run_info(poll, satisfied, describe)
+    m.run_info(lambda: versions(poll()), satisfied, describe)
 
 
 if __name__ == "__main__":

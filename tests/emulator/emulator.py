@@ -12,7 +12,11 @@ Standard library only. One loopback port serves:
   HTTP 429 ``ERR_NGROK_226`` without ``Retry-After``.
 * ngrok actions: ``POST /tunnel_sessions/{id}/restart|stop|update`` with a JSON body ``{"id": ...}``,
   answered 204; a restarted agent reconnects after ``ngrok_restart_delay`` under a new id with the same
-  metadata, a stopped one goes away; Windows agents refuse restart, legacy accounts every operation.
+  metadata, a stopped one goes away; Windows agents refuse restart, legacy accounts every operation. An
+  update fetches the newest release of the agent's major version (``ngrok_agent_latest``), done after
+  ``ngrok_update_delay``; the agent runs it once restarted. Update is refused when none is available, update
+  checks are disabled, an update is in progress, or one is done but not restarted; a package-managed agent
+  accepts it and comes back at its old version.
 * Ping Network at ``/customer/v2``: ``GET /zones``, ``PATCH /sessions/{id}/pause|resume`` (reusable
   sessions only), ``GET /sessions/{id}/status``. Needs ``Authorization: <key>`` (or
   ``Bearer <key>``, see ``ping_auth``), answers Ping Network's error format. With ``ping_rate_limit`` set,
@@ -21,7 +25,9 @@ Standard library only. One loopback port serves:
 
   - ``POST /_emulator/reset`` ``{"seed": "demo"|"empty"}``
   - ``PUT|DELETE /_emulator/ngrok/sessions/{id}`` (body: session fields, ``"degraded": true`` hides its
-    endpoints until the agent restarts; ``"after": s`` delays it)
+    endpoints until the agent restarts; agent traits kept across restarts and hidden from the API:
+    ``"update_checks": false``, ``"package_managed": true``, ``"update_available": false``;
+    ``"update_state": "in_progress"|"done"``; ``"after": s`` delays it)
   - ``POST /_emulator/ngrok/sessions`` ``{"count": n, "prefix": "ts_bench_"}`` adds n sessions
   - ``POST /_emulator/ngrok/tunnels`` (body: tunnel fields, ``tunnel_session_id``)
   - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields, ``reusable``, ``paused``; ``"after": s``
@@ -41,9 +47,12 @@ Standard library only. One loopback port serves:
   - ``GET|PUT /_emulator/config``: ``ngrok_rate_limit`` ``{"requests": 120, "window": 60}`` or null,
     ``ping_rate_limit`` (same shape, null by default: Ping publishes no numbers), ``ping_auth``
     ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer),
-    ``ngrok_restart_delay`` (seconds, default 1), ``ngrok_legacy_account`` (false).
+    ``ngrok_restart_delay`` (seconds, default 1; or ``ngrok_restart_after_requests``: back from the (n+1)-th
+    API request after the restart), ``ngrok_update_delay`` (seconds, default 0),
+    ``ngrok_agent_latest`` (newest release per major version), ``ngrok_legacy_account`` (false).
     ``reset`` restores the defaults and clears the rate-limit windows.
-  - ``GET /_emulator/requests`` what was asked (method, path, headers, body) and the most requests it ever
+  - ``GET /_emulator/requests`` what was asked (method, path, headers, body, ``at``: the emulator's monotonic
+    clock when it arrived) and the most requests it ever
     served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.
 
 Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT`` and the
@@ -143,7 +152,7 @@ class Handler(NgrokApi, PingApi, Admin, Faults, BaseHTTPRequestHandler):
             self.extra_headers = {}
             body = self.read_body()
             with self.state.lock:
-                self.state.log.append({"method": self.command, "path": self.path,
+                self.state.log.append({"method": self.command, "path": self.path, "at": time.monotonic(),
                                        "headers": dict(self.headers.items()),
                                        "body": body[:MAX_LOGGED_BODY].decode("utf-8", "replace")})
                 del self.state.log[:-MAX_LOG]

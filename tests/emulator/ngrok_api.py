@@ -28,9 +28,38 @@ DEMO_ENDPOINTS = [
     {"id": "ep_demo_cloud", "type": "cloud", "url": "https://api.example.test", "proto": "https",
      "tunnel_session_id": None, "upstream_url": None},
 ]
-# Which refusal each session operation gets on a legacy account. ERR_NGROK_1700 is documented ("legacy account
-# is not authorized to use session operations"); how 1701 and 1702 split the rest is our assumption.
+# Which refusal each session operation gets on a legacy account, as ngrok's error pages word them: ERR_NGROK_1700
+# for session operations in general, 1701 for stop and restart, 1702 for update. Which of 1700 and 1701 a real
+# account meets for stop and restart is not documented; the emulator answers 1700 for restart, 1701 for stop.
 LEGACY_CODES = {"restart": "ERR_NGROK_1700", "stop": "ERR_NGROK_1701", "update": "ERR_NGROK_1702"}
+LEGACY_MESSAGES = {"ERR_NGROK_1700": "Your legacy account is not authorized to use session operations.",
+                   "ERR_NGROK_1701": "Your legacy account is not authorized to stop or restart the agent.",
+                   "ERR_NGROK_1702": "Your legacy account is not authorized to update the agent."}
+# ngrok's error pages: ERR_NGROK_804 "This ngrok agent does not support remote restarting: REASON", ERR_NGROK_806
+# "... remote updating: REASON". The update's four documented refusals are answered as 806 with a reason each
+# (the reasons' wording is ours).
+NO_REMOTE_RESTART = "ERR_NGROK_804"
+NO_REMOTE_UPDATE = "ERR_NGROK_806"
+UPDATE_REFUSALS = {
+    "none": "no update is available",
+    "disabled": "update checks are disabled in the agent's configuration",
+    "in_progress": "an update is already in progress",
+    "done": "the agent has already updated and must be restarted to run the new version",
+}
+# Agent traits a session keeps across restarts (hidden from the API): set with PUT /_emulator/ngrok/sessions/{id}.
+AGENT_TRAITS = ("update_checks", "package_managed", "update_available")
+
+
+def latest_release(agent_version, latest_by_major):
+    """The newest release of ``agent_version``'s major version when it is newer, else None (none available)."""
+    try:
+        current = tuple(int(part) for part in str(agent_version).split("."))
+        latest = latest_by_major.get(str(current[0]))
+        newer = latest is not None and tuple(int(part) for part in latest.split(".")) > current
+    except ValueError:
+        return None
+    return latest if newer else None
+
 
 _CEL = re.compile(r'^\s*obj\.([\w.]+)\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$')
 
@@ -78,6 +107,12 @@ class NgrokState:
         if "degraded" in session:
             # An agent that is online but lost its tunnels (its endpoints vanish from /endpoints) until restarted.
             session["_degraded"] = bool(session.pop("degraded"))
+        for trait in AGENT_TRAITS:
+            if trait in session:
+                session["_" + trait] = bool(session.pop(trait))
+        if "update_state" in session:
+            # "in_progress" or "done" (updated, waiting for a restart); null: no update under way.
+            session["_update"] = session.pop("update_state")
         session["id"] = sid
         self.ngrok[sid] = session
 
@@ -93,7 +128,11 @@ class NgrokState:
             del table[key]
 
     def restart_ngrok(self, sid):
-        """The agent reconnects: a new session id, the same metadata, its tunnels and endpoints moved over."""
+        """The agent reconnects: a new session id, the same metadata, its tunnels and endpoints moved over.
+
+        An agent whose update is done runs the new version; one still updating, or whose update could not be
+        applied, comes back at its old version. Its traits (update checks, package manager) stay.
+        """
         old = self.ngrok.pop(sid, None)
         if old is None:
             return
@@ -102,6 +141,9 @@ class NgrokState:
         fields = dict(public(old), started_at=utc_now())
         fields.pop("id", None)
         fields.pop("uri", None)
+        if old.get("_update") == "done" and old.get("_next_version"):
+            fields["agent_version"] = old["_next_version"]
+        fields.update({trait: old["_" + trait] for trait in AGENT_TRAITS if "_" + trait in old})
         self.put_ngrok(new_id, fields)
         for table, key in self.owned_by(sid):
             table[key]["tunnel_session"] = {"id": new_id, "uri": ""}
@@ -235,24 +277,56 @@ class NgrokApi:
             session = state.ngrok.get(sid)
             legacy = state.config.get("ngrok_legacy_account")
             delay = float(state.config.get("ngrok_restart_delay") or 0)
+            back_after = int(state.config.get("ngrok_restart_after_requests") or 0)
         if legacy:
-            return self.ngrok_error(403, LEGACY_CODES[action], "Your legacy account is not authorized to use "
-                                    "session operations.")
+            code = LEGACY_CODES[action]
+            return self.ngrok_error(403, code, LEGACY_MESSAGES[code])
         if session is None:
             return self.ngrok_error(404, "ERR_NGROK_404", "Resource not found")
         if action == "restart" and session.get("os") == "windows":
-            return self.ngrok_error(400, "ERR_NGROK_1703", "The agent cannot restart itself: restart is not "
-                                    "supported on Windows.")
-        if action == "update" and not session.get("update_available", True):
-            return self.ngrok_error(400, "ERR_NGROK_1704", "The agent is already running the latest version.")
-        if action in ("restart", "update"):
-            # An update ends with the agent restarting into the new version, at least 10 s later upstream.
-            self.later({"after": delay * (3 if action == "update" else 1)}, lambda: state.restart_ngrok(sid))
-            if action == "update":
-                with state.lock:
-                    session["update_available"] = False
+            return self.ngrok_error(400, NO_REMOTE_RESTART, "This ngrok agent does not support remote restarting: "
+                                    "restart is not supported on Windows.")
+        if action == "update":
+            return self.ngrok_update(sid, session)
+        if action == "restart":
+            self.later({"after_requests": back_after} if back_after else {"after": delay},
+                       lambda: state.restart_ngrok(sid))
         else:
             self.later({"after": delay / 4}, lambda: state.drop_ngrok(sid))
+        return self.send(204, raw=b"")
+
+    def ngrok_update(self, sid, session):
+        """The agent fetches the newest release of its own major version; it runs it only once restarted.
+
+        Refused, as documented, when update checks are disabled, an update is in progress or done but not yet
+        restarted, or no update is available. A package-managed agent accepts the update but cannot apply it.
+        """
+        state = self.state
+        with state.lock:
+            latest = latest_release(session.get("agent_version"), state.config.get("ngrok_agent_latest") or {})
+            refusal = None
+            if not session.get("_update_checks", True):
+                refusal = "disabled"
+            elif session.get("_update") in ("in_progress", "done"):
+                refusal = session["_update"]
+            elif latest is None or not session.get("_update_available", True):
+                refusal = "none"
+            if refusal is None:
+                session["_update"] = "in_progress"
+            delay = float(state.config.get("ngrok_update_delay") or 0)
+        if refusal is not None:
+            return self.ngrok_error(400, NO_REMOTE_UPDATE, "This ngrok agent does not support remote updating: %s."
+                                    % UPDATE_REFUSALS[refusal])
+
+        def finish():
+            current = state.ngrok.get(sid)
+            if current is not session or session.get("_update") != "in_progress":
+                return  # restarted (or gone) before the update finished: it runs its old version
+            if session.get("_package_managed"):
+                session["_update"] = None  # the binary belongs to a package manager: nothing was replaced
+            else:
+                session["_update"], session["_next_version"] = "done", latest
+        self.later({"after": delay}, finish)
         return self.send(204, raw=b"")
 
     def ngrok_list(self, kind, query):
@@ -290,7 +364,8 @@ class NgrokApi:
         if seg == ["state"] and self.command == "GET":
             with state.lock:
                 sessions = [dict(public(s), endpoints=0 if s.get("_degraded") else
-                                 sum(1 for table, dummy in state.owned_by(sid) if table is state.endpoints))
+                                 sum(1 for table, dummy in state.owned_by(sid) if table is state.endpoints),
+                                 update_state=s.get("_update"))
                             for sid, s in state.ngrok.items()]
             self.send(200, {"sessions": sessions, "away": sorted(state.away)})
             return True

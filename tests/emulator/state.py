@@ -23,6 +23,14 @@ DEFAULT_CONFIG = {
     "latency": 0.0,
     # A restarted agent reconnects under a new session id after this many seconds; a stopped one goes away.
     "ngrok_restart_delay": 1.0,
+    # Instead of the delay: the restarted agent is back from the (n+1)-th API request after the restart (tests
+    # that count polls).
+    "ngrok_restart_after_requests": None,
+    # An updating agent has its new version after this many seconds (upstream: allow at least 10 s); a restart
+    # before then brings it back at its old version.
+    "ngrok_update_delay": 0.0,
+    # The newest agent release of each major version: what an update fetches (never across a major version).
+    "ngrok_agent_latest": {"2": "2.3.41", "3": "3.22.1"},
     # Legacy accounts may not use session operations (ERR_NGROK_1700).
     "ngrok_legacy_account": False,
     # {"ratio": 0.1, "rules": [<fault rule>, ...]}: that share of API requests, drawn at random, gets one of the

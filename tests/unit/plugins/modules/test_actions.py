@@ -122,8 +122,8 @@ def test_legacy_accounts_are_refused_with_what_to_do(fast, state, code):
 def test_update_with_no_update_available_is_a_clean_failure(fast):
     fast.put_ngrok("ts_current", update_available=False)
     r = NGROK.run(fast, id="ts_current", state="updated")
-    assert r["failed"] is True and r["http_status"] == 400 and "ERR_NGROK_1704" in r["msg"]
-    assert "probably already at the latest version" in r["msg"] and "check the module's options" not in r["msg"]
+    assert r["failed"] is True and r["http_status"] == 400 and "ERR_NGROK_806" in r["msg"]
+    assert "already runs the newest release" in r["msg"] and "check the module's options" not in r["msg"]
 
 
 def test_wait_with_update_is_refused_before_anything_is_sent(fast):

@@ -198,3 +198,62 @@ def test_an_absent_id_costs_one_more_request_once_to_rule_out_a_wrong_api_url(em
     r = run(emu, ids=["ts_gone"])
     assert r["tunnel_sessions"] == [{"id": "ts_gone", "found": False}]
     assert [q["path"] for q in emu.requests()] == ["/tunnel_sessions/ts_gone", "/tunnel_sessions?limit=1"]
+
+
+# ----- min_agent_version: which agents are outdated -----
+
+def versions_fleet(emu):
+    """Agents of several versions, listed newest first: the order the API (and so the result) keeps."""
+    emu.reset("empty")
+    for sid, version in [("ts_v_old", "3.9.7"), ("ts_v_at", "3.20.0"), ("ts_v_new", "3.22.1"), ("ts_v_major2", "2.3.40"),
+                         ("ts_v_short", "3.20"), ("ts_v_garbled", "3.21.0-beta"), ("ts_v_none", None)]:
+        emu.put_ngrok(sid, metadata=sid, agent_version=version)
+
+
+def test_min_agent_version_marks_each_session_and_lists_the_outdated_in_result_order(emu):
+    versions_fleet(emu)
+    r = run(emu, min_agent_version="3.20.0")
+    marks = {s["id"]: s["agent_outdated"] for s in r["tunnel_sessions"]}
+    # number by number: 3.9.7 is older than 3.20.0 though "3.9" sorts after "3.2" as text; 3.20 equals 3.20.0;
+    # an unparsable or missing version cannot be shown current
+    assert marks == {"ts_v_old": True, "ts_v_at": False, "ts_v_new": False, "ts_v_major2": True,
+                     "ts_v_short": False, "ts_v_garbled": True, "ts_v_none": True}
+    assert r["outdated"] == [s["id"] for s in r["tunnel_sessions"] if s["agent_outdated"]]
+    assert r["outdated"] == ["ts_v_none", "ts_v_garbled", "ts_v_major2", "ts_v_old"]
+    assert r["requests"] == 1 and r["changed"] is False
+
+
+def test_min_agent_version_with_ids_leaves_sessions_not_found_unmarked(emu):
+    versions_fleet(emu)
+    r = run(emu, ids=["ts_v_new", "ts_gone", "ts_v_old"], min_agent_version="3.20")
+    assert [(s["id"], s["found"], s.get("agent_outdated")) for s in r["tunnel_sessions"]] == [
+        ("ts_v_new", True, False), ("ts_gone", False, None), ("ts_v_old", True, True)]
+    assert "agent_outdated" not in r["tunnel_sessions"][1]
+    assert r["outdated"] == ["ts_v_old"]
+
+
+def test_min_agent_version_with_one_id_marks_the_session_both_ways_it_is_returned(emu):
+    r = run(emu, id="ts_demo_web01", min_agent_version="3.18.5")
+    assert r["tunnel_session"]["agent_outdated"] is True and r["tunnel_sessions"][0]["agent_outdated"] is True
+    assert r["outdated"] == ["ts_demo_web01"]
+    gone = run(emu, id="ts_gone", min_agent_version="3.18.5")
+    assert gone["found"] is False and gone["outdated"] == [] and gone["tunnel_session"] == {}
+
+
+def test_without_min_agent_version_neither_key_is_added(emu):
+    r = run(emu)
+    assert "outdated" not in r and all("agent_outdated" not in s for s in r["tunnel_sessions"])
+
+
+@pytest.mark.parametrize("value", ["3.x", "v3.20.0", "3..1", "", "3.20.0-rc1", "latest"])
+def test_a_min_agent_version_that_is_not_dotted_numbers_fails_before_any_request(emu, value):
+    r = run(emu, min_agent_version=value)
+    assert r["failed"] is True and "Option min_agent_version is not usable" in r["msg"]
+    assert "dotted numbers" in r["msg"] and repr(value) in r["msg"]
+    assert emu.requests() == []
+
+
+def test_min_agent_version_holds_while_waiting_for_the_agent(emu):
+    emu.put_ngrok("ts_late", metadata="late", agent_version="3.22.1", after_requests=1)
+    r = run(emu, metadata="late", wait_for="online", wait_sleep=1, wait_timeout=30, min_agent_version="3.20.0")
+    assert r["attempts"] == 2 and r["outdated"] == [] and r["tunnel_sessions"][0]["agent_outdated"] is False
