@@ -13,8 +13,9 @@ Standard library only. One loopback port serves:
 * ngrok actions: ``POST /tunnel_sessions/{id}/restart|stop|update`` with a JSON body ``{"id": ...}``,
   answered 204; a restarted agent reconnects after ``ngrok_restart_delay`` under a new id with the same
   metadata, a stopped one goes away; Windows agents refuse restart, legacy accounts every operation.
-* Ping Network at ``/customer/v2``: ``GET /zones``, ``PATCH /sessions/{id}/pause|resume`` (reusable
-  sessions only), ``GET /sessions/{id}/status``. Needs ``Authorization: <key>`` (or
+* Ping Network at ``/customer/v2``: ``GET /zones``, ``POST /sessions`` (a new session and its VLESS link),
+  ``PATCH /sessions/{id}/pause|resume`` (reusable sessions only), ``GET /sessions/{id}/status``,
+  ``GET|PATCH|DELETE /customer/limits/global|client|session`` (404 when none are set). Needs ``Authorization: <key>`` (or
   ``Bearer <key>``, see ``ping_auth``), answers Ping Network's error format. With ``ping_rate_limit`` set,
   every answer carries ``X-RateLimit-Limit/Remaining/Reset`` and an answer over the limit is HTTP 429.
 * An admin API at ``/_emulator/`` (no auth) to change state and inject faults while it runs:
@@ -27,6 +28,8 @@ Standard library only. One loopback port serves:
   - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields, ``reusable``, ``paused``; ``"after": s``
     delays it); ``GET /_emulator/ping/sessions/{id}/state`` its hidden ``reusable`` / ``paused``
   - ``PUT|DELETE /_emulator/ping/zones/{code}`` (body: ``name``, ``has_active_nodes``; ``"after": s`` delays it)
+  - ``GET /_emulator/ping/created`` every session ``POST /sessions`` created, its link and configuration too
+  - ``PUT|DELETE /_emulator/ping/limits/{scope}`` (body: limit values; ``"after": s`` delays it)
   - Every delayed change above also takes ``"after_requests": n`` instead of ``"after"``: it is seen from the
     (n+1)-th API request on whose path holds ``"after_match"`` (any API request by default). Tests that wait
     on a change use it, so they count polls instead of racing the clock.
@@ -41,7 +44,8 @@ Standard library only. One loopback port serves:
   - ``GET|PUT /_emulator/config``: ``ngrok_rate_limit`` ``{"requests": 120, "window": 60}`` or null,
     ``ping_rate_limit`` (same shape, null by default: Ping publishes no numbers), ``ping_auth``
     ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer),
-    ``ngrok_restart_delay`` (seconds, default 1), ``ngrok_legacy_account`` (false).
+    ``ngrok_restart_delay`` (seconds, default 1), ``ngrok_legacy_account`` (false),
+    ``ping_limits_patch_creates`` (true: a PATCH of limits that are not set creates them; false: HTTP 404).
     ``reset`` restores the defaults and clears the rate-limit windows.
   - ``GET /_emulator/requests`` what was asked (method, path, headers, body) and the most requests it ever
     served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.

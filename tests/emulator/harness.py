@@ -123,6 +123,18 @@ class Emulator:
     def put_zone(self, code, **fields):
         return self.admin("PUT", "/ping/zones/" + quote(code, safe=""), fields)
 
+    def ping_created(self):
+        """Every session ``POST /sessions`` created, with the link and configuration it handed out."""
+        return self.admin("GET", "/ping/created")["sessions"]
+
+    def put_limits(self, scope, **values):
+        """Set a scope's Ping Network limits directly (``global``, ``client``, ``session``)."""
+        return self.admin("PUT", "/ping/limits/" + scope, values)["limits"]
+
+    def limits(self, scope):
+        """A scope's Ping Network limits as the emulator holds them (None: none set)."""
+        return self.admin("GET", "/ping/limits/" + scope)["limits"]
+
     def max_in_flight(self):
         return self.admin("GET", "/requests")["max_in_flight"]
 

@@ -20,6 +20,8 @@ DEFAULT_CONFIG = {
     "ngrok_rate_limit": {"requests": 120, "window": 60.0},
     "ping_rate_limit": None,
     "ping_auth": "raw",
+    # Whether PATCH /customer/limits/<scope> creates the limits when none are set (the document does not say).
+    "ping_limits_patch_creates": True,
     "latency": 0.0,
     # A restarted agent reconnects under a new session id after this many seconds; a stopped one goes away.
     "ngrok_restart_delay": 1.0,
