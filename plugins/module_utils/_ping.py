@@ -203,8 +203,9 @@ def update_limits(client, scope, values):
     def none_to_update(error):
         raise ApiError(what, "Ping Network answered HTTP 404 (%s): it has no %s limits to update"
                        % (error["message"] or error["code"], scope),
-                       "the API offers no other way to create them; ask Ping Network support to set up %s "
-                       "limits for the account, then run this again" % scope, http_status=404, error=error)
+                       "the API offers no other way to create them: ask Ping Network support to set up %s "
+                       "limits for the account, then run this again (or, if it has some, check that %s is the API's "
+                       "base URL)" % (scope, client.names.option("api_url")), http_status=404, error=error)
 
     return client.request(what, limits_url(client, scope), method="PATCH", payload=values,
                           expected={404: none_to_update})

@@ -220,6 +220,10 @@ MORE = {
                            "ps_demo_reusable", "/sessions/{}/pause"),
     "ping_zone_info": Target("ping_zone_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
                              "DE", "/zones"),
+    "ping_limits_info": Target("ping_limits_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY",
+                               "PING_NETWORK_API_URL", "client", "/customer/limits/{}"),
+    "ping_limits": Target("ping_limits", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
+                          "client", "/customer/limits/{}"),
 }
 
 
