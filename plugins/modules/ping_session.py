@@ -82,7 +82,7 @@ options:
     description:
       - The code of the zone to create the session in, for example V(DE) (M(tunnels.sessions.ping_zone_info) lists
         them). Required to create a session.
-      - The module reads the zones first: a zone Ping Network does not know, or one without active nodes, fails the
+      - The module reads the zones first. A zone Ping Network does not know, or one without active nodes, fails the
         task before anything is created, naming the zone.
     type: str
     version_added: 0.4.0
@@ -113,8 +113,8 @@ options:
   return_configuration:
     description:
       - Also return the new session's RV(configuration_link) and RV(configuration).
-      - They are credentials. Put C(no_log: true) on a task that sets this, or Ansible prints them in its output
-        and in any callback's log.
+      - "They are credentials. Put C(no_log: true) on a task that sets this, or Ansible prints them in its output
+        and in any callback's log."
     type: bool
     default: false
     version_added: 0.4.0
