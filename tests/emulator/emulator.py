@@ -45,7 +45,9 @@ Standard library only. One loopback port serves:
     ``ping_rate_limit`` (same shape, null by default: Ping publishes no numbers), ``ping_auth``
     ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer),
     ``ngrok_restart_delay`` (seconds, default 1), ``ngrok_legacy_account`` (false),
-    ``ping_limits_patch_creates`` (true: a PATCH of limits that are not set creates them; false: HTTP 404).
+    ``ping_limits_patch_creates`` (true: a PATCH of limits that are not set creates them; false: HTTP 404),
+    ``ping_connect_after`` (n: a session ``POST /sessions`` created is ``connected`` from its (n+1)-th status
+    request on, as if its VPN client connected; null by default: it stays ``created``).
     ``reset`` restores the defaults and clears the rate-limit windows.
   - ``GET /_emulator/requests`` what was asked (method, path, headers, body) and the most requests it ever
     served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.

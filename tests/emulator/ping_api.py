@@ -260,6 +260,11 @@ class PingApi:
                                     "uploaded_bytes": 0, "downloaded_bytes": 0, "_reusable": answer["reusable"],
                                     "_paused": False}
             self.state.ping_created.append(dict(answer, client_id=body["client_id"]))
+            polls = self.state.config.get("ping_connect_after")
+            if polls is not None:
+                record = self.state.ping[sid]
+                self.state.pending.append([int(polls), "/sessions/%s/status" % sid,
+                                           lambda: record.update(status="connected")])
         return self.send(201, answer)
 
     def ping_limits_answer(self, scope):
