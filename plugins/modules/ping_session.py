@@ -364,9 +364,9 @@ def create(m):
             try:
                 write_private(dest, link)
             except OSError as exc:
+                why = client.redact(exc.strerror or str(exc))
                 m.exit(result, failed_msg="Created Ping Network session %s, but its link could not be written to "
-                       "%s (%s). The link cannot be read back from Ping Network." % (session["id"], dest,
-                                                                                      client.redact(exc.strerror or str(exc))))
+                       "%s (%s). The link cannot be read back from Ping Network." % (session["id"], dest, why))
         return result
 
     m.run(work, lambda: {"session": {}, "sessions": []})

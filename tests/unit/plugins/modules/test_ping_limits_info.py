@@ -48,8 +48,8 @@ def test_check_mode_reads_the_same(emu):
 
 
 def test_a_refusal_fails_clearly_with_the_status_and_the_api_error(emu):
-    emu.fault(match="/customer/limits/session", status=403, json={"error": {"code": "forbidden",
-                                                                           "message": "not your limits"}})
+    refusal = {"error": {"code": "forbidden", "message": "not your limits"}}
+    emu.fault(match="/customer/limits/session", status=403, json=refusal)
     r = run(emu)
     assert r["failed"] is True and r["http_status"] == 403
     assert "Reading the Ping Network session limits" in r["msg"] and "not your limits" in r["msg"]

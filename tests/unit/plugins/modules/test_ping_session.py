@@ -61,8 +61,8 @@ def test_present_without_id_creates_a_session_and_keeps_its_link_out_of_the_outp
     # The zone is read first, then one POST with the documented body.
     assert [(q["method"], q["path"]) for q in emu.requests()] == [
         ("GET", "/customer/v2/zones"), ("POST", "/customer/v2/sessions")]
-    assert json.loads(emu.sent("POST")[0]["body"]) == {"client_id": "customer-42", "zone": "DE",
-                                                         "connection_type": "vless", "reusable": False}
+    assert json.loads(emu.sent("POST")[0]["body"]) == {
+        "client_id": "customer-42", "zone": "DE", "connection_type": "vless", "reusable": False}
     assert r["requests"] == 2
     status = harness.TARGETS["ping_session_info"].run(emu, id=r["session"]["id"])["session"]
     assert status["found"] is True and status["client_id"] == "customer-42" and status["status"] == "created"
@@ -170,8 +170,8 @@ def test_check_mode_reads_the_zones_and_creates_nothing(emu, tmp_path):
 
 
 def test_a_lost_answer_is_not_sent_again_and_the_failure_says_the_session_may_exist(emu):
-    emu.fault(match="/customer/v2/sessions", status=503, times=5, json={"error": {"code": "unavailable",
-                                                                                "message": "try later"}})
+    failing = {"error": {"code": "unavailable", "message": "try later"}}
+    emu.fault(match="/customer/v2/sessions", status=503, times=5, json=failing)
     r, dummy = run_module(emu, client_id="c", zone="DE", retries=3)
     assert r["failed"] is True and r["http_status"] == 503
     assert "may have created the session anyway" in r["msg"]
