@@ -198,6 +198,17 @@ def test_credentials_an_answer_echoes_elsewhere_are_redacted(emu):
     assert r["session"]["created_at"] == "made for ********"
 
 
+def test_an_empty_configuration_does_not_mask_the_rest_of_the_result(emu):
+    emu.fault(match="/customer/v2/sessions", status=201, json={
+        "id": "ps_short", "connection_type": "vless", "zone": "DE", "reusable": False, "created_at": "{}",
+        "configuration_link": "vless://0b4f8a9e@h:1", "configuration": {}})
+    r, output = run_module(emu, client_id="c", zone="DE")
+    assert r["changed"] is True and "failed" not in r
+    assert r["session"] == {"id": "ps_short", "client_id": "c", "zone": "DE", "connection_type": "vless",
+                            "reusable": False, "created_at": "{}"}
+    assert "vless://0b4f8a9e@h:1" not in output
+
+
 def test_an_upstream_message_that_echoes_the_link_after_creation_is_redacted(emu):
     """The client keeps the link a secret once it has it: a later failure that echoes it shows asterisks."""
     client = Client(PING, emu.ping_url, harness.PING_KEY, ModuleNames(PING), retries=0)
