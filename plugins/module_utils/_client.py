@@ -173,6 +173,10 @@ class Client:
     def redact_data(self, data):
         return self._redactor.data(data)
 
+    def add_secrets(self, secrets):
+        """Keep more values out of everything the user sees from now on: credentials an answer handed out."""
+        self._redactor.add(secrets)
+
     # ----- URLs -----
 
     def url(self, *segments, **query):

@@ -13,6 +13,8 @@ Every function takes a ``Client`` for Ping Network and returns plain data; failu
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._listing import confirm_route, route_answered
@@ -86,3 +88,133 @@ def set_paused(client, session_id, paused):
         return {"id": session_id, "paused": None, "changed": False, "msg": body["refused"]}
     return {"id": session_id, "paused": bool(body.get("paused", paused)), "changed": True,
             "msg": "session %s %s" % (session_id, "paused" if paused else "resumed")}
+
+
+# ----- creating sessions -----
+
+SESSION_FIELDS = ("id", "client_id", "zone", "connection_type", "reusable", "created_at")
+MAX_NAMED_ZONES = 20  # an unknown zone's message names at most this many of the known ones
+MIN_SECRET = 16  # a configuration string at least this long is kept out of output (a VLESS user id is 36)
+# Shorter credentials are not masked: masking "{}" or one letter everywhere would garble the whole result.
+MIN_MASKED = 8
+
+
+def credentials(answer):
+    """Every string of a creation answer that must never reach the user unasked: the link, its user id, the
+    configuration's longer strings and the configuration as one JSON text."""
+    link = answer.get("configuration_link")
+    found = []
+    if isinstance(link, str) and link:
+        found.append(link)
+        user = link.partition("://")[2].partition("@")
+        if user[1] and user[0]:
+            found.append(user[0])
+    configuration = answer.get("configuration")
+    if configuration is not None:
+        found.append(json.dumps(configuration))
+        stack = [configuration]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif isinstance(value, str) and len(value) >= MIN_SECRET:
+                found.append(value)
+    return [secret for secret in found if len(secret) >= MIN_MASKED]
+
+
+def check_zone(client, code):
+    """Fail before anything is created when the zone is unknown or has no active nodes."""
+    zones = {zone.get("code"): zone for zone in list_zones(client)}
+    zone = zones.get(code)
+    what = "Creating a Ping Network session in zone %s" % code
+    if zone is None:
+        codes = sorted(str(c) for c in zones)
+        known = ", ".join(codes[:MAX_NAMED_ZONES]) + (" ..." if len(codes) > MAX_NAMED_ZONES else "") or "none"
+        raise ApiError(what, "Ping Network has no zone %s (its zones: %s)" % (code, known),
+                       "set zone to the code of one of them (tunnels.sessions.ping_zone_info lists them)",
+                       verb="is not possible")
+    if zone.get("has_active_nodes") is not True:
+        raise ApiError(what, "zone %s has no active nodes, so a session there could not connect" % code,
+                       "choose another zone, or wait until it has nodes (tunnels.sessions.ping_zone_info with "
+                       "wait_for: active)", verb="is not possible")
+
+
+def create_session(client, client_id, zone, connection_type, reusable):
+    """``POST /sessions``: ``(session, answer)``, ``session`` holding SESSION_FIELDS only.
+
+    The answer's credentials are registered with the client before anything else is built from it, so no
+    later message, warning or result can carry them.
+    """
+    what = "Creating a Ping Network session for client %s in zone %s" % (client_id, zone)
+    payload = {"client_id": client_id, "zone": zone, "connection_type": connection_type, "reusable": reusable}
+
+    def refused(status, why):
+        def fail(error):
+            raise ApiError(what, "Ping Network answered HTTP %d (%s): %s" % (status, error["message"] or error["code"],
+                                                                             why % zone),
+                           "set zone to a zone that exists and has active nodes (tunnels.sessions.ping_zone_info "
+                           "lists them)", http_status=status, error=error)
+        return fail
+
+    try:
+        answer = client.request(what, client.url("sessions"), method="POST", payload=payload, expected={
+            404: refused(404, "it has no zone %s"),
+            422: refused(422, "zone %s cannot take a session now, probably because it has no active nodes")})
+    except ApiError as exc:
+        if exc.transient and exc.http_status != 429 and not exc.why.startswith("could not connect"):
+            lost = ("the answer was lost, so Ping Network may have created the session anyway (its link cannot be "
+                    "read back)")
+            exc.todo = "%s; %s" % (lost, exc.todo) if exc.todo else lost
+        raise
+    client.add_secrets(credentials(answer))
+    if not isinstance(answer.get("id"), str) or not answer["id"]:
+        raise ApiError(what, "Ping Network answered without a session id",
+                       "api_url (%s) is probably not the Ping Network API" % client.api_url)
+    session = {field: answer.get(field) for field in SESSION_FIELDS}
+    session["client_id"] = client_id  # the answer does not carry it
+    return client.redact_data(session), answer
+
+
+# ----- limits -----
+
+LIMIT_SCOPES = ("global", "client", "session")
+LIMIT_VALUES = ("downloaded_bytes", "uploaded_bytes", "download_speed", "upload_speed")
+CLIENT_VALUES = ("max_sessions", "max_reconnections")
+
+
+def limit_values(scope):
+    """The values a scope's limits hold: the four byte limits, and the two session counts for ``client``."""
+    return LIMIT_VALUES + (CLIENT_VALUES if scope == "client" else ())
+
+
+def limits_url(client, scope):
+    return client.url("customer", "limits", scope)
+
+
+def get_limits(client, scope):
+    """The scope's limits as the API answers them, or None when none are set (its 404)."""
+    return client.get("Reading the Ping Network %s limits" % scope, limits_url(client, scope), not_found_ok=True)
+
+
+def update_limits(client, scope, values):
+    """PATCH the scope's limits with ``values``; the limits as answered."""
+    what = "Updating the Ping Network %s limits" % scope
+
+    def none_to_update(error):
+        raise ApiError(what, "Ping Network answered HTTP 404 (%s): it has no %s limits to update"
+                       % (error["message"] or error["code"], scope),
+                       "the API offers no other way to create them: ask Ping Network support to set up %s "
+                       "limits for the account, then run this again (or, if it has some, check that %s is the API's "
+                       "base URL)" % (scope, client.names.option("api_url")), http_status=404, error=error)
+
+    return client.request(what, limits_url(client, scope), method="PATCH", payload=values,
+                          expected={404: none_to_update})
+
+
+def delete_limits(client, scope):
+    """DELETE the scope's limits; False when there were none (its 404)."""
+    answer = client.request("Deleting the Ping Network %s limits" % scope, limits_url(client, scope),
+                            method="DELETE", empty_ok=True, expected={404: lambda error: {"absent": True}})
+    return not (isinstance(answer, dict) and answer.get("absent") is True)

@@ -19,9 +19,14 @@ class Redactor:
     """Replaces every form of the secrets it was given (as written, and percent-encoded) with asterisks."""
 
     def __init__(self, secrets):
-        self._forms = sorted(set(form for secret in secrets if secret
-                                 for form in (secret, quote(secret, safe=""), quote(secret))),
-                             key=len, reverse=True)
+        self._forms = []
+        self.add(secrets)
+
+    def add(self, secrets):
+        """Also replace ``secrets`` from now on (a credential an answer handed out, say)."""
+        forms = set(self._forms).union(form for secret in secrets if secret
+                                       for form in (secret, quote(secret, safe=""), quote(secret)))
+        self._forms = sorted(forms, key=len, reverse=True)
 
     def text(self, text):
         """``text`` with every form of the secrets replaced; anything that is not a string as it is."""

@@ -17,8 +17,9 @@ Standard library only. One loopback port serves:
   ``ngrok_update_delay``; the agent runs it once restarted. Update is refused when none is available, update
   checks are disabled, an update is in progress, or one is done but not restarted; a package-managed agent
   accepts it and comes back at its old version.
-* Ping Network at ``/customer/v2``: ``GET /zones``, ``PATCH /sessions/{id}/pause|resume`` (reusable
-  sessions only), ``GET /sessions/{id}/status``. Needs ``Authorization: <key>`` (or
+* Ping Network at ``/customer/v2``: ``GET /zones``, ``POST /sessions`` (a new session and its VLESS link),
+  ``PATCH /sessions/{id}/pause|resume`` (reusable sessions only), ``GET /sessions/{id}/status``,
+  ``GET|PATCH|DELETE /customer/limits/global|client|session`` (404 when none are set). Needs ``Authorization: <key>`` (or
   ``Bearer <key>``, see ``ping_auth``), answers Ping Network's error format. With ``ping_rate_limit`` set,
   every answer carries ``X-RateLimit-Limit/Remaining/Reset`` and an answer over the limit is HTTP 429.
 * An admin API at ``/_emulator/`` (no auth) to change state and inject faults while it runs:
@@ -33,6 +34,8 @@ Standard library only. One loopback port serves:
   - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields, ``reusable``, ``paused``; ``"after": s``
     delays it); ``GET /_emulator/ping/sessions/{id}/state`` its hidden ``reusable`` / ``paused``
   - ``PUT|DELETE /_emulator/ping/zones/{code}`` (body: ``name``, ``has_active_nodes``; ``"after": s`` delays it)
+  - ``GET /_emulator/ping/created`` every session ``POST /sessions`` created, its link and configuration too
+  - ``PUT|DELETE /_emulator/ping/limits/{scope}`` (body: limit values; ``"after": s`` delays it)
   - Every delayed change above also takes ``"after_requests": n`` instead of ``"after"``: it is seen from the
     (n+1)-th API request on whose path holds ``"after_match"`` (any API request by default). Tests that wait
     on a change use it, so they count polls instead of racing the clock.
@@ -49,7 +52,10 @@ Standard library only. One loopback port serves:
     ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer),
     ``ngrok_restart_delay`` (seconds, default 1; or ``ngrok_restart_after_requests``: back from the (n+1)-th
     API request after the restart), ``ngrok_update_delay`` (seconds, default 0),
-    ``ngrok_agent_latest`` (newest release per major version), ``ngrok_legacy_account`` (false).
+    ``ngrok_agent_latest`` (newest release per major version), ``ngrok_legacy_account`` (false),
+    ``ping_limits_patch_creates`` (true: a PATCH of limits that are not set creates them; false: HTTP 404),
+    ``ping_connect_after`` (n: a session ``POST /sessions`` created is ``connected`` from its (n+1)-th status
+    request on, as if its VPN client connected; null by default: it stays ``created``).
     ``reset`` restores the defaults and clears the rate-limit windows.
   - ``GET /_emulator/requests`` what was asked (method, path, headers, body, ``at``: the emulator's monotonic
     clock when it arrived) and the most requests it ever

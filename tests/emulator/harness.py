@@ -128,6 +128,18 @@ class Emulator:
     def put_zone(self, code, **fields):
         return self.admin("PUT", "/ping/zones/" + quote(code, safe=""), fields)
 
+    def ping_created(self):
+        """Every session ``POST /sessions`` created, with the link and configuration it handed out."""
+        return self.admin("GET", "/ping/created")["sessions"]
+
+    def put_limits(self, scope, **values):
+        """Set a scope's Ping Network limits directly (``global``, ``client``, ``session``)."""
+        return self.admin("PUT", "/ping/limits/" + scope, values)["limits"]
+
+    def limits(self, scope):
+        """A scope's Ping Network limits as the emulator holds them (None: none set)."""
+        return self.admin("GET", "/ping/limits/" + scope)["limits"]
+
     def max_in_flight(self):
         return self.admin("GET", "/requests")["max_in_flight"]
 
@@ -213,6 +225,10 @@ MORE = {
                            "ps_demo_reusable", "/sessions/{}/pause"),
     "ping_zone_info": Target("ping_zone_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
                              "DE", "/zones"),
+    "ping_limits_info": Target("ping_limits_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY",
+                               "PING_NETWORK_API_URL", "client", "/customer/limits/{}"),
+    "ping_limits": Target("ping_limits", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
+                          "client", "/customer/limits/{}"),
 }
 
 

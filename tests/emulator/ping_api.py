@@ -1,12 +1,14 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The emulated Ping Network API: its state (sessions, zones, session events), its answers and admin routes."""
+"""The emulated Ping Network API: its state (sessions, zones, session events, limits), its answers and admin
+routes."""
 
 import json
 import socket
 import threading
 import time
+import uuid
 
 from common import utc_now  # pylint: disable=import-error
 
@@ -29,6 +31,15 @@ DEMO_PING = {
 }
 
 
+LIMIT_SCOPES = ("global", "client", "session")
+LIMIT_VALUES = ("downloaded_bytes", "uploaded_bytes", "download_speed", "upload_speed")
+# The document's request schemas: only limits.ClientLimitsRequest has the two session counts.
+LIMIT_FIELDS = {"global": LIMIT_VALUES, "client": LIMIT_VALUES + ("max_sessions", "max_reconnections"),
+                "session": LIMIT_VALUES}
+LIMIT_ID_PREFIX = {"global": "gl_", "client": "cl_", "session": "sl_"}
+INT64 = 2 ** 63 - 1
+
+
 class PingState:
     """The Ping Network part of the emulator's state (mixed into ``state.State``; the caller holds the lock)."""
 
@@ -39,6 +50,8 @@ class PingState:
         self.ping_streams = []  # scripts for the next stream connections, one each, in order
         self.ping_streams_open = 0
         self.ping_events_changed = threading.Condition(self.lock)
+        self.ping_limits = {scope: None for scope in LIMIT_SCOPES}  # None: no limits set (GET answers 404)
+        self.ping_created = []  # every POST /sessions answer, credentials included, for tests to look for
         if seed == "demo":
             for sid, body in DEMO_PING.items():
                 self.ping[sid] = dict(body)
@@ -100,6 +113,10 @@ class PingApi:
             return self.send(200, {"zones": zones})
         if self.command == "PATCH" and len(seg) == 3 and seg[0] == "sessions" and seg[2] in ("pause", "resume"):
             return self.ping_pause(seg[1], seg[2] == "pause")
+        if seg == ["sessions"] and self.command == "POST":
+            return self.ping_create()
+        if len(seg) == 3 and seg[:2] == ["customer", "limits"] and seg[2] in LIMIT_SCOPES:
+            return self.ping_limits_answer(seg[2])
         if self.command != "GET" or len(seg) != 3 or seg[0] != "sessions" or seg[2] != "status":
             return self.ping_error(404, "NOT_FOUND", "Route not found")
         if not seg[1].strip():
@@ -195,6 +212,106 @@ class PingApi:
             body["_paused"] = pause
         return self.send(200, {"session_id": sid, "paused": pause})
 
+    def ping_body(self):
+        """The request's JSON object, or None after answering the documented 400."""
+        try:
+            body = self.read_json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            self.ping_error(400, "invalid_input", "The request body must be a JSON object")
+            return None
+        return body
+
+    def ping_create(self):
+        """POST /sessions: 201 ``sessions.SessionResponse``, its VLESS link and configuration new each time.
+
+        400 (``invalid_input``) for a missing or mistyped field of ``sessions.CreateSessionRequest``, 404 for a
+        zone that does not exist, 422 for a zone without active nodes (our assumption: the document lists 422
+        without saying when).
+        """
+        body = self.ping_body()
+        if body is None:
+            return None
+        for field in ("client_id", "connection_type", "zone"):
+            if not isinstance(body.get(field), str) or not body[field].strip():
+                return self.ping_error(400, "invalid_input", "%s is required" % field)
+        if body["connection_type"] != "vless":
+            return self.ping_error(400, "invalid_input", "connection_type must be one of: vless")
+        if "reusable" in body and not isinstance(body["reusable"], bool):
+            return self.ping_error(400, "invalid_input", "reusable must be a boolean")
+        code = body["zone"]
+        with self.state.lock:
+            zone = self.state.zones.get(code)
+            if zone is None:
+                return self.ping_error(404, "ZONE_NOT_FOUND", "Zone not found")
+            if zone.get("has_active_nodes") is not True:
+                return self.ping_error(422, "ZONE_UNAVAILABLE", "Zone %s has no active nodes" % code)
+            sid = "ps_" + uuid.uuid4().hex[:16]
+            user = str(uuid.uuid4())
+            host = "%s.nodes.emulator.invalid" % code.lower()
+            configuration = {"protocol": "vless", "address": host, "port": 443, "id": user, "encryption": "none",
+                             "security": "tls", "network": "ws", "path": "/" + uuid.uuid4().hex[:12]}
+            answer = {"id": sid, "connection_type": "vless", "zone": code, "configuration": configuration,
+                      "configuration_link": "vless://%s@%s:443?encryption=none&security=tls&type=ws&path=%s#%s"
+                                            % (user, host, configuration["path"].replace("/", "%2F"), sid),
+                      "reusable": bool(body.get("reusable", False)), "created_at": utc_now()}
+            self.state.ping[sid] = {"client_id": body["client_id"], "status": "created", "duration": 0,
+                                    "uploaded_bytes": 0, "downloaded_bytes": 0, "_reusable": answer["reusable"],
+                                    "_paused": False}
+            self.state.ping_created.append(dict(answer, client_id=body["client_id"]))
+            polls = self.state.config.get("ping_connect_after")
+            if polls is not None:
+                record = self.state.ping[sid]
+                self.state.pending.append([int(polls), "/sessions/%s/status" % sid,
+                                           lambda: record.update(status="connected")])
+        return self.send(201, answer)
+
+    def ping_limits_answer(self, scope):
+        """GET, PATCH, DELETE /customer/limits/{global,client,session}.
+
+        GET: 200 ``limits.<Scope>Limits`` (only the values set, with ``id``, ``created_at``, ``updated_at``),
+        404 when none are set. PATCH: changes only the values sent; a field the scope's request schema lacks, or a
+        value that is not an integer from 0 to 2^63-1, is a 400 (our assumption); with no limits set it creates
+        them (our assumption; ``ping_limits_patch_creates: false`` answers 404 instead). DELETE: 204, 404 when
+        none are set.
+        """
+        state = self.state
+        name = scope.capitalize() + " limits"
+        if self.command == "GET":
+            with state.lock:
+                limits = state.ping_limits[scope]
+            if limits is None:
+                return self.ping_error(404, "LIMITS_NOT_FOUND", "%s not found" % name)
+            return self.send(200, dict(limits))
+        if self.command == "DELETE":
+            with state.lock:
+                limits, state.ping_limits[scope] = state.ping_limits[scope], None
+            if limits is None:
+                return self.ping_error(404, "LIMITS_NOT_FOUND", "%s not found" % name)
+            return self.send(204)
+        if self.command != "PATCH":
+            return self.ping_error(404, "NOT_FOUND", "Route not found")
+        body = self.ping_body()
+        if body is None:
+            return None
+        for field, value in body.items():
+            if field not in LIMIT_FIELDS[scope]:
+                return self.ping_error(400, "invalid_input", "unknown field %s for %s" % (field, name.lower()))
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT64:
+                return self.ping_error(400, "invalid_input", "%s must be an integer from 0" % field)
+        with state.lock:
+            limits = state.ping_limits[scope]
+            if limits is None:
+                if not state.config.get("ping_limits_patch_creates", True):
+                    return self.ping_error(404, "LIMITS_NOT_FOUND", "%s not found" % name)
+                now = utc_now()
+                limits = {"id": LIMIT_ID_PREFIX[scope] + uuid.uuid4().hex[:9], "created_at": now,
+                          "updated_at": now}
+            limits = dict(limits, **body, updated_at=utc_now())
+            state.ping_limits[scope] = limits
+        return self.send(200, dict(limits))
+
     def ping_admin(self, seg, body):
         """``/_emulator/ping/...``: change the Ping Network state while it runs. False for an unknown route."""
         state = self.state
@@ -222,6 +339,25 @@ class PingApi:
             elif self.command == "DELETE":
                 self.later(body, lambda: state.zones.pop(code, None))
             self.send(200, {"ok": True})
+            return True
+        if seg == ["created"] and self.command == "GET":
+            with state.lock:
+                created = [dict(item) for item in state.ping_created]
+            self.send(200, {"sessions": created})
+            return True
+        if len(seg) == 2 and seg[0] == "limits" and seg[1] in LIMIT_SCOPES:
+            scope = seg[1]
+            if self.command == "PUT":
+                def put_limits():
+                    now = utc_now()
+                    state.ping_limits[scope] = dict({"id": LIMIT_ID_PREFIX[scope] + "emulator", "created_at": now,
+                                                     "updated_at": now}, **body)
+                self.later(body, put_limits)
+            elif self.command == "DELETE":
+                self.later(body, lambda: state.ping_limits.update({scope: None}))
+            with state.lock:
+                limits = state.ping_limits[scope]
+            self.send(200, {"limits": limits})
             return True
         if len(seg) == 3 and seg[0] == "sessions" and seg[2] == "state" and self.command == "GET":
             with state.lock:

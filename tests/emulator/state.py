@@ -20,6 +20,11 @@ DEFAULT_CONFIG = {
     "ngrok_rate_limit": {"requests": 120, "window": 60.0},
     "ping_rate_limit": None,
     "ping_auth": "raw",
+    # Whether PATCH /customer/limits/<scope> creates the limits when none are set (the document does not say).
+    "ping_limits_patch_creates": True,
+    # A session POST /sessions creates answers "connected" from its (n+1)-th status request on, as if a VPN client
+    # connected (a modelling aid for examples and the demo); None: it stays "created".
+    "ping_connect_after": None,
     "latency": 0.0,
     # A restarted agent reconnects under a new session id after this many seconds; a stopped one goes away.
     "ngrok_restart_delay": 1.0,

@@ -2,10 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The emulator answers as the project's description of the upstream APIs says (tests/emulator/upstream.yml),
-and that description agrees with the providers' own API documents."""
+and that description agrees with the providers' own API documents. Ping Network's document is also a contract
+of its own: every answer the emulator gives must be one it documents for that operation and status (checked
+against its schemas), and every request the collection sends must be one it describes."""
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
 import urllib.error
@@ -13,8 +16,14 @@ import urllib.parse
 import urllib.request
 
 import harness  # pylint: disable=import-error
+import jsonschema
 import pytest
 import yaml
+
+from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
 
 DESCRIPTION = yaml.safe_load((harness.ROOT / "tests" / "emulator" / "upstream.yml").read_text())
 SPECS = harness.ROOT.parent / "shared" / "specs"
@@ -192,6 +201,57 @@ def test_ping_zones_and_pause_answers_match_the_description(emu):
     assert status == 404
 
 
+PING_JSON = {"Authorization": harness.PING_KEY, "Content-Type": "application/json"}
+LIMITS = {"global": "limits.GlobalLimits", "client": "limits.ClientLimits", "session": "limits.SessionLimits"}
+
+
+def ping_send(emu, method, path, payload=None):
+    body = None if payload is None else json.dumps(payload).encode()
+    return send(emu.ping_url + path, method, PING_JSON, body)
+
+
+def test_ping_session_creation_answers_match_the_description(emu):
+    schemas = DESCRIPTION["ping"]["schemas"]
+    asked = {"client_id": "c", "zone": "DE", "connection_type": "vless", "reusable": True}
+    status, body = ping_send(emu, "POST", "/sessions", asked)
+    assert status == 201 and check_object(body, "sessions.SessionResponse", schemas, "created") == []
+    assert body["configuration_link"].startswith("vless://") and body["reusable"] is True
+    again = ping_send(emu, "POST", "/sessions", asked)[1]
+    assert again["id"] != body["id"] and again["configuration_link"] != body["configuration_link"]
+    for payload, code in [(dict(asked, client_id=None), 400), ({"zone": "DE", "client_id": "c"}, 400),
+                          (dict(asked, connection_type="wireguard"), 400), (dict(asked, zone="XX"), 404),
+                          (dict(asked, zone="JP"), 422)]:
+        status, err = ping_send(emu, "POST", "/sessions", payload)
+        assert status == code and check_object(err, "errors.ErrorResponse", schemas, "error") == [], payload
+
+
+@pytest.mark.parametrize("scope", sorted(LIMITS))
+def test_ping_limits_answers_match_the_description(emu, scope):
+    schemas = DESCRIPTION["ping"]["schemas"]
+    path = "/customer/limits/" + scope
+    status, err = ping_send(emu, "GET", path)
+    assert status == 404 and check_object(err, "errors.ErrorResponse", schemas, "none set") == []
+    status, body = ping_send(emu, "PATCH", path, {"downloaded_bytes": 10})
+    assert status == 200 and check_object(body, LIMITS[scope], schemas, "created") == []
+    status, body = ping_send(emu, "PATCH", path, {"upload_speed": 5})
+    assert status == 200 and (body["downloaded_bytes"], body["upload_speed"]) == (10, 5)
+    assert ping_send(emu, "GET", path) == (200, body)
+    status, err = ping_send(emu, "PATCH", path, {"downloaded_bytes": -1})
+    assert status == 400 and check_object(err, "errors.ErrorResponse", schemas, "refused") == []
+    status, err = ping_send(emu, "PATCH", path, {"max_sessions": 1})
+    assert status == (200 if scope == "client" else 400)
+    assert ping_send(emu, "DELETE", path) == (204, None)
+    assert ping_send(emu, "DELETE", path)[0] == 404 and ping_send(emu, "GET", path)[0] == 404
+
+
+def test_a_patch_of_limits_never_set_answers_404_when_the_emulator_is_told_it_does_not_create(emu):
+    emu.config(ping_limits_patch_creates=False)
+    status, err = ping_send(emu, "PATCH", "/customer/limits/global", {"downloaded_bytes": 10})
+    assert status == 404 and err["error"]["code"]
+    emu.put_limits("global", downloaded_bytes=1)
+    assert ping_send(emu, "PATCH", "/customer/limits/global", {"downloaded_bytes": 10})[0] == 200
+
+
 def test_the_checker_itself_reports_wrong_shapes():
     schemas = DESCRIPTION["ngrok"]["schemas"]
     assert check_object({"id": 1}, "Ref", schemas, "r") == ["r lacks uri", "r.id is int, not string"]
@@ -213,10 +273,19 @@ def test_description_agrees_with_the_provider_documents():
         ours = DESCRIPTION[provider]
         assert spec["servers"][0]["url"] == ours["base_url"]
         for op_id, op in ours["operations"].items():
-            get_op = spec["paths"][op["path"]]["get"]
-            ref = get_op["responses"][200 if 200 in get_op["responses"] else "200"]["content"]["application/json"]
-            assert ref["schema"]["$ref"].rsplit("/", 1)[1] == op["returns"], op_id
-            params = {p["name"] for p in get_op.get("parameters", []) if "name" in p}
+            doc_op = spec["paths"][op["path"]][op.get("method", "get")]
+            responses = {str(status): answer for status, answer in doc_op["responses"].items()}
+            answer = responses[str(op.get("status", 200))]
+            if "returns" in op:
+                ref = answer["content"]["application/json"]["schema"]["$ref"]
+                assert ref.rsplit("/", 1)[1] == op["returns"], op_id
+            else:  # an answer without a body (204)
+                assert not answer.get("content"), op_id
+            if "body" in op:
+                ref = doc_op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.rsplit("/", 1)[1] == op["body"], op_id
+            assert {str(status) for status in op.get("statuses", [])} <= set(responses), op_id
+            params = {p["name"] for p in doc_op.get("parameters", []) if "name" in p}
             assert set(op.get("query", [])) <= params, op_id
         for schema_name, fields in ours["schemas"].items():
             if schema_name == "Error":
@@ -230,9 +299,10 @@ def test_description_agrees_with_the_provider_documents():
                     assert prop["$ref"].endswith("/" + type_name[4:])
                 elif type_name.startswith("list:"):
                     assert prop["type"] == "array" and prop["items"]["$ref"].endswith("/" + type_name[5:])
-                elif "$ref" in prop:  # Ping's status is an enum schema of strings
-                    target = openapi_schema(spec, prop["$ref"].rsplit("/", 1)[1])
-                    assert target["type"] == type_name and target["enum"] == ours["status_values"]
+                elif "$ref" in prop:  # Ping's status and connection type are enum schemas of strings
+                    enum = prop["$ref"].rsplit("/", 1)[1]
+                    target = openapi_schema(spec, enum)
+                    assert target["type"] == type_name and target["enum"] == ours["enums"][enum]
                 else:
                     assert prop["type"] == openapi_type[type_name], "%s.%s" % (schema_name, field)
         for schema_name, required in ours.get("required", {}).items():
@@ -263,3 +333,116 @@ def test_the_emulator_runs_standalone_on_an_ephemeral_loopback_port(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# ----- the official document itself, as a contract: what the emulator answers and what the collection sends -----
+
+def official_document():
+    return yaml.safe_load((SPECS / "pingnetwork.yaml").read_text())
+
+
+def inlined(spec, schema):
+    """``schema`` with every ``#/components/schemas/...`` reference replaced by what it names."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return inlined(spec, openapi_schema(spec, schema["$ref"].rsplit("/", 1)[1]))
+        return {k: inlined(spec, v) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [inlined(spec, v) for v in schema]
+    return schema
+
+
+def document_operation(spec, method, url_path):
+    """The document's path template and operation that serve ``method url_path`` (under the base path)."""
+    for template, operations in spec["paths"].items():
+        pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, url_path) and method.lower() in operations:
+            return template, operations[method.lower()]
+    raise AssertionError("the document has no %s %s" % (method, url_path))
+
+
+def document_problems(spec, method, url_path, status, body):
+    """What the document says is wrong with this answer: an undocumented status, or a body its schema refuses."""
+    template, operation = document_operation(spec, method, url_path)
+    responses = {str(k): v for k, v in operation["responses"].items()}
+    if str(status) not in responses:
+        return ["%s %s: status %s is not documented (%s)" % (method, template, status, sorted(responses))]
+    schema = ((responses[str(status)].get("content") or {}).get("application/json") or {}).get("schema")
+    if schema is None:
+        return [] if body is None else ["%s %s %s: a body where the document has none" % (method, template, status)]
+    validator = jsonschema.Draft4Validator(inlined(spec, schema))
+    return ["%s %s %s: %s" % (method, template, status, e.message) for e in validator.iter_errors(body)]
+
+
+def test_the_document_checker_itself_reports_wrong_answers():
+    spec = {"paths": {"/things/{id}": {"get": {"responses": {
+        "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+        "204": {"content": {}}}}}},
+        "components": {"schemas": {"Thing": {"type": "object", "required": ["name"],
+                                             "properties": {"name": {"type": "string"}}}}}}
+    assert document_problems(spec, "GET", "/things/1", 200, {"name": "x"}) == []
+    assert document_problems(spec, "GET", "/things/1", 200, {"name": 7}) == ["GET /things/{id} 200: 7 is not of "
+                                                                             "type 'string'"]
+    assert document_problems(spec, "GET", "/things/1", 200, {}) == ["GET /things/{id} 200: 'name' is a required "
+                                                                    "property"]
+    assert document_problems(spec, "GET", "/things/1", 409, None) == ["GET /things/{id}: status 409 is not "
+                                                                      "documented (['200', '204'])"]
+    assert document_problems(spec, "GET", "/things/1", 204, {"x": 1}) == ["GET /things/{id} 204: a body where the "
+                                                                          "document has none"]
+    with pytest.raises(AssertionError):
+        document_operation(spec, "PATCH", "/things/1")
+
+
+@pytest.mark.skipif(not SPECS.is_dir(), reason="the providers' API documents are beside the project only in CI "
+                                               "and development checkouts (../shared/specs)")
+def test_every_ping_answer_of_the_emulator_is_one_the_official_document_allows(emu):
+    spec = official_document()
+    create = {"client_id": "c", "zone": "DE", "connection_type": "vless", "reusable": True}
+    exchanges = [("GET", "/zones", None), ("GET", "/sessions/ps_demo_edge01/status", None),
+                 ("GET", "/sessions/ps_nobody/status", None), ("PATCH", "/sessions/ps_demo_reusable/pause", None),
+                 ("PATCH", "/sessions/ps_demo_reusable/pause", None),
+                 ("PATCH", "/sessions/ps_demo_reusable/resume", None), ("PATCH", "/sessions/ps_nobody/resume", None),
+                 ("POST", "/sessions", create), ("POST", "/sessions", dict(create, zone="XX")),
+                 ("POST", "/sessions", dict(create, zone="JP")), ("POST", "/sessions", {"zone": "DE"})]
+    for scope in LIMITS:
+        path = "/customer/limits/" + scope
+        exchanges += [("GET", path, None), ("DELETE", path, None), ("PATCH", path, {"downloaded_bytes": 1}),
+                      ("PATCH", path, {"upload_speed": 2, "download_speed": 3}), ("GET", path, None),
+                      ("PATCH", path, {"uploaded_bytes": "many"}), ("DELETE", path, None)]
+    problems, statuses = [], set()
+    for method, path, payload in exchanges:
+        status, body = ping_send(emu, method, path, payload)
+        statuses.add((method, path.split("/")[1], status))
+        problems += document_problems(spec, method, path, status, body)
+    assert problems == []
+    # every kind of answer was met: success, refusal, not found, for sessions and for limits
+    assert {s for m, p, s in statuses if p == "sessions"} == {200, 201, 400, 404, 422}
+    assert {s for m, p, s in statuses if p == "customer"} == {200, 204, 400, 404}
+
+
+@pytest.mark.skipif(not SPECS.is_dir(), reason="the providers' API documents are beside the project only in CI "
+                                               "and development checkouts (../shared/specs)")
+def test_every_request_the_collection_sends_to_ping_network_is_one_the_official_document_describes(emu):
+    spec = official_document()
+    client = Client(PING, emu.ping_url, harness.PING_KEY, ModuleNames(PING))
+    _ping.check_zone(client, "DE")
+    _ping.create_session(client, "c", "DE", "vless", False)
+    _ping.set_paused(client, "ps_demo_reusable", True)
+    _ping.session_status(client, "ps_demo_edge01")
+    for scope in LIMITS:
+        _ping.get_limits(client, scope)
+        _ping.update_limits(client, scope, {name: 1 for name in _ping.limit_values(scope)})
+        _ping.delete_limits(client, scope)
+    sent = emu.requests()
+    assert len(sent) == 4 + 3 * 3
+    for request in sent:
+        path = request["path"][len("/customer/v2"):]
+        assert request["headers"]["Authorization"] == harness.PING_KEY  # the document's ApiKeyAuth: the bare key
+        template, operation = document_operation(spec, request["method"], path)
+        if "requestBody" not in operation:
+            assert not request["body"], template
+            continue
+        schema = inlined(spec, operation["requestBody"]["content"]["application/json"]["schema"])
+        body = json.loads(request["body"])
+        assert list(jsonschema.Draft4Validator(schema).iter_errors(body)) == [], template
+        assert set(body) <= set(schema["properties"]), template  # nothing the document does not name
