@@ -26,6 +26,7 @@ requirements:
   - requests (on the controller)
 extends_documentation_fragment:
   - tunnels.sessions.connection
+  - tunnels.sessions.connection.ngrok
   - tunnels.sessions.connection.inventory_ngrok
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
@@ -87,8 +88,9 @@ except ImportError:  # before 2.19 a plain string is printed plain and templates
     trust_as_template = None
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import INVENTORY
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin, warn
 
 
 def make_unsafe(value):
@@ -164,7 +166,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _fetch(self):
         """The online sessions and their agent endpoints: one walk of each listing."""
-        front = ProviderPlugin(self, NGROK, "inventory", error=AnsibleParserError)
+        front = ProviderPlugin(self, NGROK, INVENTORY, error=AnsibleParserError)
         client = front.client
 
         def work():
@@ -212,7 +214,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not name:
             return sid
         if name in taken:
-            self.display.warning("%s: hostname %r of session %s is already taken by another agent; naming this "
-                                 "host %s instead." % (self.NAME, name, sid, sid))
+            warn(self.NAME, "hostname %r of session %s is already taken by another agent; naming this host %s "
+                            "instead." % (name, sid, sid))
             return sid
         return name
