@@ -66,6 +66,6 @@ class FrontEnd:
     def report_waits(self):
         """One warning per wait longer than a few seconds that the server asked for, since the last report."""
         for seconds, why in self.client.waits:
-            self.warn("Waited %.0f s before retrying: %s; %s took that much longer." % (seconds, why,
-                                                                                         self.names.doing))
+            self.warn("Waited %.0f s before retrying: %s; %s took that much longer."
+                      % (seconds, why, self.names.doing))
         self.client.waits = []

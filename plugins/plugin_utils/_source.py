@@ -111,7 +111,9 @@ def follow_stream(stream, feed):
             chunk = next(chunks)
         except StopIteration:
             return "the stream ended"
-        except DROPPED as exc:
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            if not isinstance(exc, DROPPED):
+                raise
             if isinstance(exc, (TimeoutError, _Urllib3Timeout)):
                 return "the stream stayed silent too long (no event, no keep-alive)"
             return "the connection of the stream dropped"

@@ -240,4 +240,3 @@ def test_a_bug_while_reading_the_stream_stops_the_source_instead_of_reconnecting
     text = str(info.value)
     assert text.startswith("tunnels.sessions.ping_session_events: ") and "unexpected error (KeyError" in text
     assert "please report this as a bug" in text and len(streams(emu)) == 1
-
