@@ -56,14 +56,19 @@ notes:
   - C(~/.netrc) never replaces the key.
 """
 
+    # api_key and api_url, for every caller of one provider. Where else a plugin reads them from (environment,
+    # variables, ansible.cfg) is added by the PLUGINS_* and INVENTORY_* parts: ansible-doc merges the entries of
+    # one option from several parts. Every entry here is also a row of module_utils/_options.TABLE; a unit test
+    # holds the two together.
     NGROK = r"""
 options:
   api_key:
     description:
       - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>); a key given with
         its C(Bearer) scheme is sent once, not twice."
-      - If not set, the value of the E(NGROK_API_KEY) environment variable is used. One of the two is
-        required; without either, the task fails before any request, naming both.
+      - Required. If not set, the value of the E(NGROK_API_KEY) environment variable is used. Without a key,
+        nothing is sent and the failure names every way to set it.
+      - Give it through the environment, or vaulted, rather than literally.
     type: str
   api_url:
     description:
@@ -82,8 +87,9 @@ options:
       - Ping Network's API reference sends the bare key, while its API overview shows C(Bearer <token>). Give
         the key alone, or as V(Bearer <key>) when your account needs the scheme; on HTTP 401 the message says
         which form was sent. Neither form is ever shown in output.
-      - If not set, the value of the E(PING_NETWORK_API_KEY) environment variable is used. One of the two is
-        required; without either, the task fails before any request, naming both.
+      - Required. If not set, the value of the E(PING_NETWORK_API_KEY) environment variable is used. Without a
+        key, nothing is sent and the failure names every way to set it.
+      - Give it through the environment, or vaulted, rather than literally.
     type: str
   api_url:
     description:
@@ -94,24 +100,16 @@ options:
     default: https://api.pingnetwork.io/customer/v2
 """
 
-    # Controller plugins (lookups, inventory): the same options, read through get_option from the plugin's
-    # own options, the environment, variables, and (URLs only: ansible.cfg is no place for secrets) ansible.cfg.
+    # Lookups: besides their own options, the environment, variables and (URLs only: ansible.cfg is no place
+    # for secrets) ansible.cfg, through get_option.
     PLUGINS_NGROK = r"""
 options:
   api_key:
-    description:
-      - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>)."
-      - Required; give it through the environment or a (vaulted) variable rather than literally.
-    type: str
     env:
       - name: NGROK_API_KEY
     vars:
       - name: tunnels_sessions_ngrok_api_key
   api_url:
-    description:
-      - Base URL of the ngrok API. Only C(http) and C(https) URLs, without credentials, query or fragment.
-    type: str
-    default: https://api.ngrok.com
     env:
       - name: NGROK_API_URL
     vars:
@@ -124,20 +122,11 @@ options:
     PLUGINS_PING = r"""
 options:
   api_key:
-    description:
-      - A Ping Network API key, sent as the C(Authorization) header exactly as given, bare or as V(Bearer <key>).
-      - Required; give it through the environment or a (vaulted) variable rather than literally.
-    type: str
     env:
       - name: PING_NETWORK_API_KEY
     vars:
       - name: tunnels_sessions_ping_network_api_key
   api_url:
-    description:
-      - Base URL of the Ping Network customer API, base path included. Only C(http) and C(https) URLs,
-        without credentials, query or fragment.
-    type: str
-    default: https://api.pingnetwork.io/customer/v2
     env:
       - name: PING_NETWORK_API_URL
     vars:
@@ -158,22 +147,14 @@ options:
     default: 8
 """
 
-    # The inventory: the same options as PLUGINS_NGROK, without variables (inventory options come from the
-    # inventory file, the environment and ansible.cfg only).
+    # The inventory: as PLUGINS_NGROK, without variables (inventory options come from the inventory file, the
+    # environment and ansible.cfg only).
     INVENTORY_NGROK = r"""
 options:
   api_key:
-    description:
-      - "An ngrok API key (not an agent authtoken). Sent as C(Authorization: Bearer <key>)."
-      - Required; give it through the environment (E(NGROK_API_KEY)) rather than in the inventory file.
-    type: str
     env:
       - name: NGROK_API_KEY
   api_url:
-    description:
-      - Base URL of the ngrok API. Only C(http) and C(https) URLs, without credentials, query or fragment.
-    type: str
-    default: https://api.ngrok.com
     env:
       - name: NGROK_API_URL
     ini:

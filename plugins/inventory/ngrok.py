@@ -18,7 +18,10 @@ description:
     its tunnel. An endpoint whose C(upstream_url) names no port matches nothing.
   - Two requests per 100 agents (sessions and endpoints), so 1,000 agents cost about 20 of ngrok's 120 requests
     a minute; enable the inventory cache to spend none on repeated runs.
-  - Everything that comes from the API is marked unsafe, so a session's metadata is never templated.
+  - "Data from the API is never templated. A string that could start a template (it holds Jinja's C({{), C({%)
+    or C({#), as ansible-core's own check decides) is marked unsafe; every other value stays plain, so
+    C(ansible-inventory --list --export), what AWX runs to sync, prints a JSON metadata such as
+    C({\"host\": \"web-01\"}) as the string it is."
   - The configuration file name must end in C(ngrok.yml) or C(ngrok.yaml).
 author:
   - tunnels.sessions maintainers (@tunnels-sessions)
@@ -26,6 +29,7 @@ requirements:
   - requests (on the controller)
 extends_documentation_fragment:
   - tunnels.sessions.connection
+  - tunnels.sessions.connection.ngrok
   - tunnels.sessions.connection.inventory_ngrok
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
@@ -87,26 +91,30 @@ except ImportError:  # before 2.19 a plain string is printed plain and templates
     trust_as_template = None
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import INVENTORY
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin, warn
 
 
-def make_unsafe(value):
-    """API data as host variables: a string that holds template characters is marked unsafe, so it is never
-    templated; every other value stays plain, so ``ansible-inventory --list --export`` (what AWX runs to sync)
-    prints plain strings, not ``{"__ansible_unsafe": ...}`` objects.
+def make_unsafe(value, could_template):
+    """API data as host variables: a string that could start a template (``could_template``: ansible-core's own
+    check, Jinja's ``{{``, ``{%`` or ``{#``) is marked unsafe, so it is never templated; every other value stays
+    plain, so ``ansible-inventory --list --export`` (what AWX runs to sync) prints plain strings, not
+    ``{"__ansible_unsafe": ...}`` objects, a JSON metadata such as ``{"host": "web-01"}`` included.
 
-    ansible-core 2.19 and later print every string that is not trusted for templating as unsafe; a string
-    without template characters templates to itself, so it is trusted there, and only there.
+    ansible-core 2.19 and later print every string that is not trusted for templating as unsafe; a string that
+    cannot start a template templates to itself, so it is trusted there, and only there. Keys that could start
+    a template are marked unsafe too; other keys are left as they are.
     """
     if isinstance(value, str):
-        if "{" in value or "}" in value:
+        if could_template(value):
             return wrap_var(value)
         return trust_as_template(value) if trust_as_template is not None else value
     if isinstance(value, dict):
-        return {k: make_unsafe(v) for k, v in value.items()}
+        return {wrap_var(k) if isinstance(k, str) and could_template(k) else k: make_unsafe(v, could_template)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [make_unsafe(v) for v in value]
+        return [make_unsafe(v, could_template) for v in value]
     return value
 
 
@@ -164,7 +172,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _fetch(self):
         """The online sessions and their agent endpoints: one walk of each listing."""
-        front = ProviderPlugin(self, NGROK, "inventory", error=AnsibleParserError)
+        front = ProviderPlugin(self, NGROK, INVENTORY, error=AnsibleParserError)
         client = front.client
 
         def work():
@@ -177,16 +185,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _populate(self, data):
         strict = self.get_option("strict")
         port = self.get_option("ssh_upstream_port")
+        could_template = self.templar.is_possibly_template
         taken = set()
         for session in data["sessions"]:
             sid = session.get("id")
             if not isinstance(sid, str) or not sid:
                 continue
             endpoints = data["endpoints"].get(sid, [])
-            host_vars = {"ngrok_session": make_unsafe(session), "ngrok_endpoints": make_unsafe(endpoints)}
+            host_vars = {"ngrok_session": make_unsafe(session, could_template),
+                         "ngrok_endpoints": make_unsafe(endpoints, could_template)}
             address = ssh_address(endpoints, port)
             if address:
-                host_vars["ansible_host"] = make_unsafe(address[0])
+                host_vars["ansible_host"] = make_unsafe(address[0], could_template)
                 host_vars["ansible_port"] = address[1]
             name = self._host_name(sid, host_vars, strict, taken)
             taken.add(name)
@@ -212,7 +222,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not name:
             return sid
         if name in taken:
-            self.display.warning("%s: hostname %r of session %s is already taken by another agent; naming this "
-                                 "host %s instead." % (self.NAME, name, sid, sid))
+            warn(self.NAME, "hostname %r of session %s is already taken by another agent; naming this host %s "
+                            "instead." % (name, sid, sid))
             return sid
         return name

@@ -21,6 +21,7 @@ requirements:
   - requests (on the controller)
 extends_documentation_fragment:
   - tunnels.sessions.connection
+  - tunnels.sessions.connection.ngrok
   - tunnels.sessions.connection.plugins_ngrok
   - tunnels.sessions.connection.batch
 options:

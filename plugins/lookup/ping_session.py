@@ -20,6 +20,7 @@ requirements:
   - requests (on the controller)
 extends_documentation_fragment:
   - tunnels.sessions.connection
+  - tunnels.sessions.connection.ping
   - tunnels.sessions.connection.plugins_ping
   - tunnels.sessions.connection.batch
 options:

@@ -125,7 +125,7 @@ class Client:
 
     @classmethod
     def from_options(cls, provider, opts, names):
-        """The client for connection options that ``_options.check_connection`` checked."""
+        """The client for connection options that ``_options.check_options`` checked."""
         return cls(provider, opts["api_url"], opts["api_key"], names, timeout=float(opts["timeout"]),
                    retries=int(opts["retries"]), validate_certs=opts["validate_certs"],
                    ca_path=opts["ca_path"] or None, use_proxy=opts["use_proxy"],

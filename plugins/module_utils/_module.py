@@ -8,37 +8,40 @@
 
 """The front end of every module: options in, one client, waiting, and one clean result or failure out.
 
-Its twin for lookups and the inventory is ``plugin_utils/_plugin.py``; both check options with ``_options``,
-build the client with ``Client.from_options`` and turn failures into messages with ``_errors.guarded``.
+Its twins for lookups, the inventory and event sources are ``plugin_utils/_plugin.py`` and
+``plugin_utils/_source.py``; all three open with ``_front.FrontEnd`` (options checked by the rows of
+``_options.TABLE``, one ``Client``) and turn failures into messages with ``_errors.guarded``.
 """
 
 from __future__ import annotations
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, Client
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError, guarded
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError
+from ansible_collections.tunnels.sessions.plugins.module_utils._front import FrontEnd
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
+    BATCH,
+    CONNECTION,
+    ROWS,
+    WAIT,
     ModuleNames,
-    batch_spec,
-    check_connection,
+    argument_spec,
     check_ids,
-    check_wait,
-    connection_spec,
 )
 from ansible_collections.tunnels.sessions.plugins.module_utils._wait import poll_until, timed_out
 
 
 def id_options(required=False):
     """``id`` and ``ids``: one session, or many fetched concurrently (``concurrency`` at once)."""
-    return dict(id=dict(type="str", required=required), ids=dict(type="list", elements="str"), **batch_spec())
+    return dict(id=dict(type="str", required=required), ids=dict(type="list", elements="str"),
+                **argument_spec(None, BATCH))
 
 
 def wait_options():
     """``wait_timeout`` and ``wait_sleep``, documented by the ``tunnels.sessions.wait`` doc fragment."""
-    return dict(wait_timeout=dict(type="int", default=300), wait_sleep=dict(type="int", default=5))
+    return argument_spec(None, WAIT)
 
 
 class ProviderModule:
@@ -48,33 +51,29 @@ class ProviderModule:
     """
 
     def __init__(self, provider, options, **module_kwargs):
-        spec = connection_spec(provider)
+        spec = argument_spec(provider, CONNECTION)
         spec.update(options)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
         self.params = self.module.params
         self.provider = provider
         self.names = ModuleNames(provider)
         self.started = time.monotonic()
-        self.client = None
-        if REQUESTS_IMPORT_ERROR is not None:
-            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.front = self.client = None
         p = self.params
         try:
-            # The cleaned key is kept apart from params, which Ansible echoes in invocation.module_args
-            # masked only in their original form.
-            opts = check_connection(provider, p.get, self.names)
-            check_wait(self.names, p.get("wait_timeout"), p.get("wait_sleep"))
+            # Every row of the table the module takes. The cleaned key is kept in the front end, apart from
+            # params, which Ansible echoes in invocation.module_args masked only in their original form.
+            self.front = FrontEnd(provider, self.names, p.get, self.module.warn,
+                                  [ROWS[name] for name in spec if name in ROWS and ROWS[name].takes(provider)])
             for option in ("id", "ids"):
                 if p.get(option) is not None:
                     check_ids(self.names, option, p[option] if option == "ids" else [p[option]],
                               single=option == "id")
-        except OptionError as exc:
-            self.fail(exc.msg)
-        self.client = Client.from_options(provider, opts, self.names)
+        except TunnelsError as exc:
+            self.module.fail_json(msg=exc.msg, changed=False,
+                                  **({"exception": exc.traceback} if getattr(exc, "traceback", None) else {}))
+        self.client = self.front.client
         self.tally = self.client.tally()  # the module's one call: every request and long wait until it exits
-        if not opts["validate_certs"]:
-            self.module.warn("validate_certs is false: the TLS certificate of %s is not checked, so the key "
-                             "could be sent to an impostor." % opts["api_url"])
 
     @property
     def check_mode(self):
@@ -88,7 +87,7 @@ class ProviderModule:
 
     def run(self, work, result_so_far):
         """``work()`` and exit with its result; any failure exits with ``result_so_far()`` and one clean msg."""
-        value, error = guarded(work, self.provider, self.client.redact)
+        value, error = self.front.guard(work)  # its long waits are reported by exit, with the whole task's
         if error is not None:
             extra = error.result()
             if getattr(error, "traceback", None):
@@ -109,8 +108,7 @@ class ProviderModule:
                          wanted, last_seen, then)
 
     def exit(self, result, failed_msg=None, **extra):
-        for seconds, why in self.tally.waits:
-            self.module.warn("Waited %.0f s before retrying: %s; the task took that much longer." % (seconds, why))
+        self.front.report_waits(self.tally)
         result = dict(result, requests=self.tally.requests,
                       elapsed=round(time.monotonic() - self.started, 3), **extra)
         result.setdefault("changed", False)

@@ -6,43 +6,280 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Every input check, and how each caller names its settings.
+"""The options every caller shares, declared once in ``TABLE``, and every input check.
 
-The connection options are declared once, for modules (argument spec) and controller plugins (``get_option``):
-both hand a getter to ``check_connection``, which checks every value the same way. Ids are checked by one
-function whether they come from module options or lookup terms. A ``Names`` object tells every message how
-the caller's user sets an option: module options and environment variables for a module, plugin options,
-variables and environment variables for a lookup or the inventory. The option documentation lives in the
-``tunnels.sessions.connection`` doc fragment.
+One row per setting: its type, default, environment variable, plugin variable and ansible.cfg entry (per
+provider), bounds and check. From the rows come a module's argument spec (``argument_spec``), what a plugin
+reads through ``get_option`` and an event source from its arguments (``check_options``, ``source_values``),
+and how a message names the setting for the caller's own user (``ModuleNames``, ``PluginNames``). The doc
+fragment ``tunnels.sessions.connection`` and the event sources' DOCUMENTATION describe the same rows; a unit
+test holds them together. Adding an option is adding a row (and its text in the fragment).
+
+Ids are checked by one function whether they come from module options or lookup terms.
 """
 
 from __future__ import annotations
 
 import os
-import ssl
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import Any
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
+    TYPE_WORDS,
+    as_type,
+    check_api_key,
+    check_api_url,
+    check_ca_path,
+)
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import split_scheme
 
 MAX_CONCURRENCY = 64
-# The defaults of the options that have one, for the argument spec and for plugins that leave them unset.
-DEFAULTS = dict(timeout=10.0, retries=3, validate_certs=True, use_proxy=True, concurrency=8)
-CONNECTION_OPTIONS = ("api_key", "api_url", "timeout", "retries", "validate_certs", "ca_path", "use_proxy",
-                      "concurrency")
+
+# Who reads the options, and from where besides its own options: a module falls back on the environment
+# (``env_fallback``), a lookup also on variables and ansible.cfg, the inventory on ansible.cfg (its options
+# come from the inventory file, never from variables), an event source on the environment.
+MODULE, LOOKUP, INVENTORY, SOURCE = "module", "lookup", "inventory", "event source"
+READS = {MODULE: ("env",), LOOKUP: ("vars", "env", "ini"), INVENTORY: ("env", "ini"), SOURCE: ("env",)}
+# Groups of rows: every caller takes the connection ones; the batch ones go with many ids (modules with ``ids``,
+# lookups); the wait ones with modules that poll.
+CONNECTION, BATCH, WAIT = "connection", "batch", "wait"
+GROUPS = {LOOKUP: (CONNECTION, BATCH), INVENTORY: (CONNECTION,), SOURCE: (CONNECTION,)}
+INI_SECTION = "tunnels_sessions"
+
+
+@dataclass(frozen=True)
+class Option:  # pylint: disable=too-many-instance-attributes
+    """One row of the table: a setting, how it is typed and defaulted, where else it is read from, how checked.
+
+    ``type`` is an ``AnsibleModule`` type. ``env``, ``vars`` and ``ini`` map a provider's ``key`` to the name
+    there (a plain string: the same for every provider); ``providers`` lists the providers that take the option
+    (None: all); ``default`` may be a function of the provider. ``check(value)`` returns why a value cannot be
+    used, or None; ``todo`` says what to do then (``{option}``: how the caller's user sets it, ``{default}``,
+    ``{provider}``: the provider's name). ``unit`` words the bounds; ``what`` names one of ``choices``;
+    ``quote_value`` shows the value in the message (never for a secret); ``strip`` drops surrounding whitespace.
+    """
+
+    name: str
+    type: str
+    group: str = CONNECTION
+    default: Any = None
+    providers: Any = None
+    env: Any = None
+    vars: Any = None
+    ini: Any = None
+    no_log: bool = False
+    required: bool = False
+    minimum: Any = None
+    maximum: Any = None
+    above: Any = None
+    unit: str = ""
+    choices: Any = None
+    what: str = "one of its choices"
+    check: Any = None
+    todo: Any = None
+    quote_value: bool = False
+    strip: bool = False
+
+    # ----- the row, for one provider -----
+
+    def takes(self, provider):
+        return self.providers is None or provider is None or provider.key in self.providers
+
+    @staticmethod
+    def _per_provider(value, provider):
+        if isinstance(value, dict):
+            return value.get(getattr(provider, "key", None))
+        return value
+
+    def env_for(self, provider):
+        return self._per_provider(self.env, provider)
+
+    def var_for(self, provider):
+        return self._per_provider(self.vars, provider)
+
+    def ini_for(self, provider):
+        """The key of this option in ansible.cfg's ``[tunnels_sessions]`` section, or None."""
+        return self._per_provider(self.ini, provider)
+
+    def default_for(self, provider):
+        return self.default(provider) if callable(self.default) else self.default
+
+    def spec(self, provider):
+        """This option's entry in an ``AnsibleModule`` argument spec.
+
+        A required option is not ``required`` there: its absence is checked with the rest, so the message can
+        name its environment variable too.
+        """
+        # Imported here: controller plugins and event sources use this file without AnsibleModule's machinery.
+        from ansible.module_utils.basic import env_fallback  # pylint: disable=import-outside-toplevel
+
+        entry = {"type": self.type}  # the row types are AnsibleModule's
+        if self.type == "list":
+            entry["elements"] = "str"
+        if self.default_for(provider) is not None:
+            entry["default"] = self.default_for(provider)
+        if self.no_log:
+            entry["no_log"] = True
+        if self.choices:
+            entry["choices"] = list(self.choices)
+        if self.env_for(provider):
+            entry["fallback"] = (env_fallback, [self.env_for(provider)])
+        return entry
+
+    # ----- values -----
+
+    def typed(self, value, names):
+        """An event source's argument (YAML that Ansible did not type) as this row's type; None stays None."""
+        if value is None:
+            return None
+        try:
+            return as_type(self.type, value)
+        except (TypeError, ValueError, OverflowError):
+            raise OptionError(names.label(self.name), "it must be %s, got %r" % (TYPE_WORDS[self.type], value)) \
+                from None
+
+    def checked(self, value, names, provider):
+        """``value`` (None: not set) with its default applied, checked; an OptionError names the setting."""
+        default = self.default_for(provider)
+        if value is None or (value == "" and default is not None):
+            value = default
+        if value is None:
+            if self.required:
+                raise OptionError(names.label(self.name), "it is not set", self._todo(names, provider)
+                                  or "set %s" % names.option(self.name))
+            return None
+        if self.strip:
+            # Keys never hold surrounding whitespace: a trailing newline from a file or a paste is dropped.
+            value = value.strip()
+        reason = self._bounds(value) or self._choices(value) or (self.check(value) if self.check else None)
+        if reason:
+            label = names.label(self.name)
+            if self.quote_value and not self.no_log:
+                label = "%s (%s)" % (label, value)
+            raise OptionError(label, reason, self._todo(names, provider))
+        return value
+
+    def _bounds(self, value):
+        if self.type not in ("int", "float"):
+            return None
+        unit = " " + self.unit if self.unit else ""
+        if self.minimum is not None and self.maximum is not None and not self.minimum <= value <= self.maximum:
+            return "it must be between %s and %s%s, got %s" % (self.minimum, self.maximum, unit, value)
+        if self.minimum is not None and value < self.minimum:
+            return "it must be at least %s%s, got %s" % (self.minimum, unit, value)
+        if self.above is not None and not value > self.above:
+            return "it must be above %s%s, got %s" % (self.above, unit, value)
+        return None
+
+    def _choices(self, value):
+        if not self.choices:
+            return None
+        unknown = [v for v in (value if isinstance(value, list) else [value]) if v not in self.choices]
+        if not unknown:
+            return None
+        return "%s %s not %s (known: %s)" % (", ".join(unknown), "is" if len(unknown) == 1 else "are",
+                                             self.what, ", ".join(self.choices))
+
+    def _todo(self, names, provider):
+        if not self.todo:
+            return None
+        return self.todo.format(option=names.option(self.name), default=self.default_for(provider),
+                                provider=getattr(provider, "name", ""))
+
+
+TABLE = (
+    Option("api_key", "str", required=True, no_log=True, strip=True, check=check_api_key,
+           env={"ngrok": "NGROK_API_KEY", "ping_network": "PING_NETWORK_API_KEY"},
+           vars={"ngrok": "tunnels_sessions_ngrok_api_key", "ping_network": "tunnels_sessions_ping_network_api_key"},
+           todo="set {option} to the {provider} API key"),
+    Option("api_url", "str", default=lambda provider: provider.default_url, check=check_api_url,
+           env={"ngrok": "NGROK_API_URL", "ping_network": "PING_NETWORK_API_URL"},
+           vars={"ngrok": "tunnels_sessions_ngrok_api_url", "ping_network": "tunnels_sessions_ping_network_api_url"},
+           ini={"ngrok": "ngrok_api_url", "ping_network": "ping_network_api_url"},
+           todo="give the API's base URL in {option}, for example {default}"),
+    Option("timeout", "float", default=10.0, above=0, unit="seconds"),
+    Option("retries", "int", default=3, minimum=0, maximum=10),
+    Option("validate_certs", "bool", default=True),
+    Option("ca_path", "path", check=check_ca_path, quote_value=True,
+           todo="point it at a PEM file of the CA certificates that signed the API's certificate, or leave it unset "
+                "to use the system's"),
+    Option("use_proxy", "bool", default=True),
+    Option("concurrency", "int", group=BATCH, default=8, minimum=1, maximum=MAX_CONCURRENCY),
+    Option("wait_timeout", "int", group=WAIT, default=300, minimum=0, unit="seconds"),
+    Option("wait_sleep", "int", group=WAIT, default=5, minimum=1, unit="seconds"),
+)
+ROWS = {option.name: option for option in TABLE}
+
+
+def options_of(provider, groups):
+    """The rows of ``groups`` that ``provider`` takes, in table order."""
+    return [option for option in TABLE if option.group in groups and option.takes(provider)]
+
+
+def argument_spec(provider, group):
+    """The ``AnsibleModule`` argument spec of one group of rows (``provider`` None: rows that need none)."""
+    return {option.name: option.spec(provider) for option in options_of(provider, (group,))}
+
+
+def check_options(provider, get, names, options):
+    """Every row of ``options`` read with ``get(name)``, defaulted and checked, as a dict; raises OptionError
+    naming the first setting that cannot be used (as the caller's user sets it). Never quotes the key.
+
+    The connection rows a caller does not take are there too, at their defaults, so a ``Client`` can be built
+    from the result whatever the caller.
+    """
+    values = {option.name: option.default_for(provider) for option in options_of(provider, (CONNECTION, BATCH))}
+    for option in options:
+        values[option.name] = option.checked(get(option.name), names, provider)
+    return values
+
+
+def source_values(provider, args, names, options):
+    """An event source's arguments as the types of its rows (``options``), each falling back on its
+    environment variable; any other argument is an OptionError, so a misspelt one is never silently left at
+    its default. ansible-rulebook's own arguments (``eda_...``) are left out."""
+    known = [option.name for option in options]
+    unknown = sorted(str(key) for key in args if key not in known and not str(key).startswith("eda_"))
+    if unknown:
+        one = len(unknown) == 1
+        raise OptionError("The argument%s %s of %s" % ("" if one else "s", ", ".join(unknown), names.owner),
+                          "the source takes %s" % ", ".join(known),
+                          "check %s spelling in the rulebook" % ("its" if one else "their"),
+                          verb="is not known" if one else "are not known")
+    values = {}
+    for option in options:
+        value = args.get(option.name)
+        if value is None and option.env_for(provider):
+            value = os.environ.get(option.env_for(provider))
+        values[option.name] = option.typed(value, names)
+    return values
 
 
 class ModuleNames:
     """How a module's user sets things: module options, with the environment variables they fall back on."""
 
+    kind = MODULE
     options = "the module's options"
+    owner = "the module"
+    doing = "the task"  # what takes longer when the caller waits
 
     def __init__(self, provider):
         self.provider = provider
 
+    def ways(self, name):
+        """Where else, besides the caller's own options, the caller reads ``name`` from, in words."""
+        option = ROWS.get(name)
+        if option is None:
+            return []
+        found = {"vars": option.var_for(self.provider), "env": option.env_for(self.provider),
+                 "ini": option.ini_for(self.provider)}
+        words = {"vars": "the variable %s", "env": "the %s environment variable",
+                 "ini": "%%s in the [%s] section of ansible.cfg" % INI_SECTION}
+        return [words[where] % found[where] for where in READS[self.kind] if found[where]]
+
     def option(self, name):
-        env = self.provider.env.get(name)
-        return "%s (or the %s environment variable)" % (name, env) if env else name
+        ways = self.ways(name)
+        return "%s (or %s)" % (name, " or ".join(ways)) if ways else name
 
     def label(self, name):
         """How a message names the option itself."""
@@ -51,25 +288,33 @@ class ModuleNames:
     def item(self, name, index, value, single):
         return "Option %s %r" % (name, value) if single else "Option %s, entry %d (%r)," % (name, index, value)
 
+    @staticmethod
+    def missing_requests():
+        """What to say when the ``requests`` library is not installed where the caller runs."""
+        from ansible.module_utils.basic import missing_required_lib  # pylint: disable=import-outside-toplevel
+
+        return missing_required_lib("requests")
+
 
 class PluginNames(ModuleNames):
     """How a lookup's, the inventory's or an event source's user sets things: its options, variables, environment."""
 
-    WHERE = {"lookup": ("the lookup", "of the lookup"), "inventory": ("the inventory file", "in the inventory file"),
-             "event source": ("the event source", "in the event source's arguments")}
+    WHERE = {LOOKUP: ("the lookup", "of the lookup", "the lookup"),
+             INVENTORY: ("the inventory file", "in the inventory file", "reading the inventory"),
+             SOURCE: ("the event source", "in the event source's arguments", "the poll")}
+    CONTROLLER = "on the controller; install it (pip install requests) in the Python that runs Ansible"
+    MISSING_WHERE = {LOOKUP: CONTROLLER, INVENTORY: CONTROLLER,
+                     SOURCE: "where ansible-rulebook runs; install it (pip install requests), or use the "
+                             "collection's decision environment"}
 
     def __init__(self, provider, kind):
         super().__init__(provider)
-        self.kind = kind  # "lookup", "inventory" or "event source"
-        self.owner, self.where = self.WHERE[kind]
+        self.kind = kind  # LOOKUP, INVENTORY or SOURCE
+        self.owner, self.where, self.doing = self.WHERE[kind]
         self.options = "the options of %s" % self.owner
 
     def option(self, name):
-        ways = []
-        if name in self.provider.plugin_vars and self.kind == "lookup":
-            ways.append("the variable %s" % self.provider.plugin_vars[name])
-        if name in self.provider.env:
-            ways.append("the %s environment variable" % self.provider.env[name])
+        ways = self.ways(name)
         return "%s %s%s" % (name, self.where, " (or %s)" % " or ".join(ways) if ways else "")
 
     def label(self, name):
@@ -78,89 +323,8 @@ class PluginNames(ModuleNames):
     def item(self, name, index, value, single):
         return "term %d (%r)" % (index, value)
 
-
-def connection_spec(provider):
-    """The argument spec of the connection options, for ``AnsibleModule``.
-
-    ``api_key`` is not ``required`` there: its absence is checked with the rest, so the message can name its
-    environment variable too.
-    """
-    # Imported here: controller plugins use the rest of this file without AnsibleModule's machinery.
-    from ansible.module_utils.basic import env_fallback  # pylint: disable=import-outside-toplevel
-
-    return dict(
-        api_key=dict(type="str", no_log=True, fallback=(env_fallback, [provider.env["api_key"]])),
-        api_url=dict(type="str", default=provider.default_url, fallback=(env_fallback, [provider.env["api_url"]])),
-        timeout=dict(type="float", default=DEFAULTS["timeout"]),
-        retries=dict(type="int", default=DEFAULTS["retries"]),
-        validate_certs=dict(type="bool", default=DEFAULTS["validate_certs"]),
-        ca_path=dict(type="path"),
-        use_proxy=dict(type="bool", default=DEFAULTS["use_proxy"]),
-    )
-
-
-def batch_spec():
-    """``concurrency``, for the modules that take many ids (doc fragment part ``batch``)."""
-    return dict(concurrency=dict(type="int", default=DEFAULTS["concurrency"]))
-
-
-def check_api_url(api_url):
-    """Return a reason why ``api_url`` cannot be used, or None when it is fine."""
-    try:
-        parts = urlsplit(api_url)
-        port = parts.port
-    except ValueError as exc:
-        return "it cannot be parsed (%s)" % exc
-    if parts.scheme not in ("http", "https"):
-        return "only http:// and https:// URLs are supported"
-    if not parts.hostname:
-        return "it names no host"
-    if parts.username is not None or parts.password is not None:
-        return "it embeds credentials; pass the key with api_key instead"
-    if parts.query or parts.fragment:
-        return "it must not carry a query or fragment"
-    if port is not None and not 0 < port < 65536:
-        return "its port is out of range"
-    return None
-
-
-def check_api_key(api_key):
-    """Return a reason why ``api_key`` cannot be sent in an HTTP header, or None when it is fine.
-
-    The reason never quotes the key.
-    """
-    if not api_key:
-        return "it is empty"
-    token = split_scheme(api_key)[1]
-    if not all(0x21 <= ord(char) <= 0x7E for char in token):
-        return ("it holds characters an HTTP header cannot carry (spaces, control or non-ASCII characters; only "
-                "'Bearer <key>' may hold one space); check how the key was copied")
-    return None
-
-
-def check_ca_path(path):
-    """Return a reason why ``path`` cannot serve as a CA bundle, or None when it is fine."""
-    if not os.path.exists(path):
-        return "it does not exist"
-    if os.path.isdir(path):
-        try:
-            names = os.listdir(path)
-        except OSError as exc:
-            return "the directory cannot be read (%s)" % exc.strerror
-        return None if names else "the directory holds no certificates"
-    try:
-        with open(path, "rb") as handle:
-            handle.read(1)
-    except OSError as exc:
-        return "it cannot be read (%s)" % exc.strerror
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    try:
-        context.load_verify_locations(cafile=path)
-    except (ssl.SSLError, ValueError) as exc:
-        return "it holds no PEM certificate that can be loaded (%s)" % (getattr(exc, "reason", None) or exc)
-    if not context.cert_store_stats().get("x509"):
-        return "it holds no certificate"
-    return None
+    def missing_requests(self):
+        return "the Python library 'requests' is not installed %s." % self.MISSING_WHERE[self.kind]
 
 
 def check_id(value):
@@ -180,50 +344,3 @@ def check_ids(names, option, values, single=False):
         reason = check_id(value)
         if reason:
             raise OptionError(names.item(option, index, value, single), reason, verb="is not a session id")
-
-
-def check_wait(names, wait_timeout, wait_sleep):
-    """Raise OptionError when the wait options cannot be used (None: not an option of the caller)."""
-    if wait_timeout is not None and wait_timeout < 0:
-        raise OptionError(names.label("wait_timeout"), "it must be 0 or more seconds, got %s" % wait_timeout)
-    if wait_sleep is not None and wait_sleep < 1:
-        raise OptionError(names.label("wait_sleep"), "it must be at least 1 second, got %s" % wait_sleep)
-
-
-def check_connection(provider, get, names):
-    """The connection options from ``get(name)``, checked and cleaned; raises OptionError naming the setting.
-
-    Never quotes the key. Returns a dict of every connection option.
-    """
-    opts = {name: get(name) for name in CONNECTION_OPTIONS}
-    if opts["api_url"] in (None, ""):
-        opts["api_url"] = provider.default_url
-    reason = check_api_url(opts["api_url"])
-    if reason:
-        raise OptionError(names.label("api_url"), reason, "give the API's base URL in %s, for example %s"
-                          % (names.option("api_url"), provider.default_url))
-    if opts["api_key"] is None:
-        raise OptionError(names.label("api_key"), "it is not set", "set %s to the %s API key"
-                          % (names.option("api_key"), provider.name))
-    # Keys never hold surrounding whitespace: a trailing newline from a file or a paste is dropped.
-    opts["api_key"] = opts["api_key"].strip()
-    reason = check_api_key(opts["api_key"])
-    if reason:
-        raise OptionError(names.label("api_key"), reason, "set %s to the key alone" % names.option("api_key"))
-    for name, default in DEFAULTS.items():
-        if opts[name] is None:
-            opts[name] = default
-    if not opts["timeout"] > 0:
-        raise OptionError(names.label("timeout"), "it must be a number of seconds above 0, got %s" % opts["timeout"])
-    if not 0 <= opts["retries"] <= 10:
-        raise OptionError(names.label("retries"), "it must be between 0 and 10, got %s" % opts["retries"])
-    if not 1 <= opts["concurrency"] <= MAX_CONCURRENCY:
-        raise OptionError(names.label("concurrency"), "it must be between 1 and %d, got %s"
-                          % (MAX_CONCURRENCY, opts["concurrency"]))
-    if opts["ca_path"]:
-        reason = check_ca_path(opts["ca_path"])
-        if reason:
-            raise OptionError("%s (%s)" % (names.label("ca_path"), opts["ca_path"]), reason,
-                              "point it at a PEM file of the CA certificates that signed the API's certificate, "
-                              "or leave it unset to use the system's")
-    return opts

@@ -8,8 +8,9 @@
 
 """Everything that differs between the upstream APIs: names, defaults, auth, error format, rate limit.
 
-Adding a provider means adding a class here (and its operations in a file of its own, as ``_ngrok.py``);
-the HTTP client and the option checks stay as they are.
+Adding a provider means adding a class here (and its operations in a file of its own, as ``_ngrok.py``), and
+its environment variables, plugin variables and ansible.cfg entries to the rows of ``_options.CONNECTION``,
+keyed by the provider's ``key``; the HTTP client and the option checks stay as they are.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ class Provider:
     """One upstream API."""
 
     name = None
-    env = {}  # option -> the environment variable modules and plugins read it from
-    plugin_vars = {}  # option -> the inventory/playbook variable plugins read it from
+    key = None  # how the rows of ``_options.CONNECTION`` name this provider
     default_url = None
     rate_window = None  # seconds a 429 without Retry-After waits: the provider's documented window
     rate_limit_text = None
@@ -60,8 +60,7 @@ class Provider:
 
 class NgrokProvider(Provider):
     name = "ngrok"
-    env = {"api_key": "NGROK_API_KEY", "api_url": "NGROK_API_URL"}
-    plugin_vars = {"api_key": "tunnels_sessions_ngrok_api_key", "api_url": "tunnels_sessions_ngrok_api_url"}
+    key = "ngrok"
     default_url = "https://api.ngrok.com"
     # ngrok: 120 API requests per rolling minute per account, and its 429 (ERR_NGROK_226) has no Retry-After.
     rate_window = 60.0
@@ -79,9 +78,7 @@ class NgrokProvider(Provider):
 
 class PingProvider(Provider):
     name = "Ping Network"
-    env = {"api_key": "PING_NETWORK_API_KEY", "api_url": "PING_NETWORK_API_URL"}
-    plugin_vars = {"api_key": "tunnels_sessions_ping_network_api_key",
-                   "api_url": "tunnels_sessions_ping_network_api_url"}
+    key = "ping_network"
     default_url = "https://api.pingnetwork.io/customer/v2"
 
     def auth_headers(self, api_key):

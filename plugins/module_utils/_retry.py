@@ -52,6 +52,13 @@ def parse_retry_after(value, now=None):
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def backoff(attempt, base=BACKOFF_BASE, cap=None):
+    """Exponential backoff with full jitter: a uniform draw from 0 to ``base * 2**attempt`` seconds (at most
+    ``cap``). Also what the event sources wait between failed polls and reconnects."""
+    ceiling = base * 2 ** min(attempt, 64)
+    return random.uniform(0, ceiling if cap is None else min(cap, ceiling))
+
+
 def pause(provider, attempt, status=None, headers=None):
     """``(seconds, why)`` to wait before attempt ``attempt + 1``.
 
@@ -72,7 +79,7 @@ def pause(provider, attempt, status=None, headers=None):
                 # No header says when: wait out the provider's whole window, so the retry finds it clear.
                 return provider.rate_window * (1 + random.uniform(0, RATE_JITTER)), why
             return min(MAX_SLEEP, 5.0 * 2 ** attempt) * random.uniform(0.5, 1.0), why
-    return random.uniform(0, BACKOFF_BASE * (2 ** attempt)), None
+    return backoff(attempt), None
 
 
 class Hold:

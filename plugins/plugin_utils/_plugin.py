@@ -8,26 +8,41 @@
 
 """The front end of every controller plugin (lookups, the inventory): options in, one client, clean failures.
 
-Its twin for modules is ``module_utils/_module.py``; both check options with ``_options``, build the client
-with ``Client.from_options`` and turn failures into messages with ``_errors.guarded``. A plugin's messages
-name its own settings (plugin options, variables, environment variables), never a module's.
+Its twins are ``module_utils/_module.py`` (modules) and ``_source.py`` (event sources); all three open with
+``_front.FrontEnd``. A plugin reads the rows of ``_options.TABLE`` its kind takes through ``get_option``
+(its documented options, variables, environment and ansible.cfg), and its messages name those settings, never
+a module's. It warns through Ansible's ``Display``: a lookup has no ``display`` attribute of its own.
 """
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleError
+from ansible.utils.display import Display
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, Client
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError, guarded
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError, TunnelsError
+from ansible_collections.tunnels.sessions.plugins.module_utils._front import FrontEnd
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
+    GROUPS,
+    LOOKUP,
     PluginNames,
-    check_connection,
     check_ids,
+    options_of,
 )
+
+display = Display()
 
 
 class PluginFailure(AnsibleError):
     """One clean failure of a plugin: what was asked, why, what to do; never the key."""
+
+
+def plugin_name(plugin):
+    return getattr(plugin, "ansible_name", None) or getattr(plugin, "NAME", None) or type(plugin).__module__
+
+
+def warn(name, text):
+    """A plugin's warning, as Ansible shows it, naming the plugin."""
+    display.warning("%s: %s" % (name, text))
 
 
 class ProviderPlugin:
@@ -37,26 +52,19 @@ class ProviderPlugin:
     """
 
     def __init__(self, plugin, provider, kind, error=PluginFailure):
-        self.plugin = plugin
         self.provider = provider
         self.error = error
         self.names = PluginNames(provider, kind)
-        self.name = getattr(plugin, "ansible_name", None) or getattr(plugin, "NAME", None) or type(plugin).__module__
-        if REQUESTS_IMPORT_ERROR is not None:
-            raise error("%s: the Python library 'requests' is not installed on the controller; install it "
-                        "(pip install requests) in the Python that runs Ansible." % self.name)
-
-        def get(option):  # a plugin documents only the options it reads (the inventory has no concurrency)
-            return plugin.get_option(option) if plugin.has_option(option) else None
-
+        self.name = plugin_name(plugin)
         try:
-            opts = check_connection(provider, get, self.names)
-        except OptionError as exc:
+            self.front = FrontEnd(provider, self.names, plugin.get_option, self.warn,
+                                  options_of(provider, GROUPS[kind]))
+        except TunnelsError as exc:
             raise self.failure(exc) from None
-        self.client = Client.from_options(provider, opts, self.names)
-        if not opts["validate_certs"]:
-            plugin.display.warning("%s: validate_certs is false: the TLS certificate of %s is not checked, so the "
-                                   "key could be sent to an impostor." % (self.name, opts["api_url"]))
+        self.client = self.front.client
+
+    def warn(self, text):
+        warn(self.name, text)
 
     def failure(self, exc):
         return self.error("%s: %s" % (self.name, exc.msg))
@@ -72,19 +80,16 @@ class ProviderPlugin:
 
     def run(self, work):
         """``work()``, with every failure (an API's, or anything unexpected) turned into one clean error."""
-        with self.client.tally() as tally:
-            value, error = guarded(work, self.provider, self.client.redact)
+        value, error = self.front.run(work)
         if error is not None:
             raise self.failure(error) from None
-        for seconds, why in tally.waits:
-            self.plugin.display.warning("%s: waited %.0f s before retrying: %s." % (self.name, seconds, why))
         return value
 
 
 def lookup_items(plugin, provider, terms, variables, kwargs, by_ids, item):
     """A lookup's ``run``: options from variables and keywords, terms as ids, one ``item(id, found)`` per term."""
     plugin.set_options(var_options=variables, direct=kwargs)
-    front = ProviderPlugin(plugin, provider, "lookup")
+    front = ProviderPlugin(plugin, provider, LOOKUP)
     ids = front.ids(terms)
     found = front.run(lambda: by_ids(front.client, ids))
     return [item(sid, found[sid]) for sid in ids]

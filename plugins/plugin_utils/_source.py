@@ -6,30 +6,46 @@
 # Note that this plugin util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""The front end of the event sources (ansible-rulebook): options in, one client, what stops and what waits.
+"""The front end of the event sources (ansible-rulebook): arguments in, one client, what stops and what waits.
 
-The third twin of ``module_utils/_module.py`` and ``plugin_utils/_plugin.py``: options are checked by
-``_options`` (messages name the source's arguments and environment variables), the client is the collection's
-one ``Client``. A failure that configuration causes (a bad option, HTTP 401/403, a wrong ``api_url``, a bad
-filter) stops the source with one message; anything else (``transient``: time-outs, resets, 429, 5xx) is
-waited out with jittered backoff and never becomes an event.
+The third twin of ``module_utils/_module.py`` and ``plugin_utils/_plugin.py``, opening with the same
+``_front.FrontEnd``. A source's arguments are the connection rows of ``_options.TABLE`` and the source's own
+rows (``Option``), typed, checked and named the same way (messages name the source's arguments and
+environment variables). A failure that configuration causes (a bad argument, HTTP 401/403, a wrong
+``api_url``, a bad filter, a bug) stops the source with one message; anything else (``transient``: time-outs,
+resets, 429, 5xx) is waited out with ``Backoff`` and never becomes an event.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
-import random
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, Client
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
+try:
+    from requests.exceptions import RequestException as _RequestsError
+    from urllib3.exceptions import HTTPError as _Urllib3Error, TimeoutError as _Urllib3Timeout
+except ImportError:  # without requests the opening stops the source before any stream is read
+    _RequestsError = _Urllib3Error = _Urllib3Timeout = OSError
+
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError
+from ansible_collections.tunnels.sessions.plugins.module_utils._front import FrontEnd
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
-    CONNECTION_OPTIONS, PluginNames, check_connection)
+    GROUPS,
+    SOURCE,
+    TABLE,
+    PluginNames,
+    options_of,
+    source_values,
+)
+from ansible_collections.tunnels.sessions.plugins.module_utils._retry import backoff, pause
 
 MAX_BACKOFF = 300.0  # seconds: the longest a failing source waits before it tries again
-RATE_LIMIT_BACKOFF = 60.0  # seconds: the least it waits after an HTTP 429 (ngrok's window is a rolling minute)
-# The connection arguments every source takes; a source reads no batches, so ``concurrency`` is not one of them.
-SOURCE_CONNECTION_ARGUMENTS = tuple(name for name in CONNECTION_OPTIONS if name != "concurrency")
+# The connection arguments both sources take (a source reads no batches: no ``concurrency``).
+SOURCE_CONNECTION_ARGUMENTS = tuple(option.name for option in TABLE if option.group in GROUPS[SOURCE]
+                                    and option.providers is None)
+# What reading an open stream raises when its connection drops, or stays silent past its idle time-out: the
+# transport, never a bug of ours (requests and urllib3 surface a dropped connection as one of many types).
+DROPPED = (OSError, _Urllib3Error, _RequestsError)
 
 
 class SourceStop(Exception):
@@ -37,93 +53,108 @@ class SourceStop(Exception):
 
 
 class SourceFrontEnd:
-    """A source's checked arguments (falling back on the environment) and the one client built from them.
+    """A source's checked arguments (``values``; the key and URL falling back on the environment) and the one
+    client built from them.
 
-    ``arguments`` are the source's own argument names besides the connection ones; any other name stops the
-    source, so a misspelt argument is never silently left at its default.
+    ``options`` are the source's own rows besides the connection ones; any other argument stops the source, so
+    a misspelt one is never silently left at its default.
     """
 
-    def __init__(self, provider, args, name, arguments, logger=None):
+    def __init__(self, provider, args, name, options, logger=None):
         self.provider = provider
         self.name = name
-        self.names = PluginNames(provider, "event source")
+        self.names = PluginNames(provider, SOURCE)
         self.log = logger or logging.getLogger(name)
-        if REQUESTS_IMPORT_ERROR is not None:
-            raise SourceStop("%s: the Python library 'requests' is not installed where ansible-rulebook runs; "
-                             "install it (pip install requests), or use the collection's decision environment."
-                             % name)
-        self.args = dict(args or {})
-        known = SOURCE_CONNECTION_ARGUMENTS + tuple(arguments)
-        # ansible-rulebook adds arguments of its own, named eda_... (eda_feedback_queue): never the user's typo.
-        unknown = sorted(str(key) for key in self.args if key not in known and not str(key).startswith("eda_"))
-        if unknown:
-            one = len(unknown) == 1
-            raise self.stop(OptionError(
-                "The argument%s %s of the event source" % ("" if one else "s", ", ".join(unknown)),
-                "the source takes %s" % ", ".join(known),
-                "check %s spelling in the rulebook" % ("its" if one else "their"),
-                verb="is not known" if one else "are not known"))
-
-        def get(option):
-            value = self.args.get(option)
-            if value is None and option in provider.env:
-                value = os.environ.get(provider.env[option])
-            return value
-
-        self.get = get
+        self.opening = None
+        rows = options_of(provider, GROUPS[SOURCE]) + list(options)
         try:
-            opts = check_connection(provider, get, self.names)
-        except OptionError as exc:
+            typed = source_values(provider, dict(args or {}), self.names, rows)
+            self.opening = FrontEnd(provider, self.names, typed.get, self.warn, rows)
+        except TunnelsError as exc:
             raise self.stop(exc) from None
-        self.client = Client.from_options(provider, opts, self.names)
+        self.values = self.opening.options
+        self.client = self.opening.client
 
-    def number(self, option, default, minimum, integer=False):
-        """A numeric argument, checked: at least ``minimum``."""
-        value = self.args.get(option, default)
-        try:
-            value = int(value) if integer else float(value)
-            ok = value >= minimum and not isinstance(self.args.get(option, default), bool)
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise self.stop(OptionError(self.names.label(option), "it must be a number of at least %s, got %r"
-                                        % (minimum, self.args.get(option))))
-        return value
-
-    def flag(self, option, default):
-        value = self.args.get(option, default)
-        if not isinstance(value, bool):
-            raise self.stop(OptionError(self.names.label(option), "it must be true or false, got %r" % (value,)))
-        return value
-
-    def text(self, option):
-        value = self.args.get(option)
-        if value is not None and not isinstance(value, str):
-            raise self.stop(OptionError(self.names.label(option), "it must be a string, got %r" % (value,)))
-        return value
+    def warn(self, text):
+        self.log.warning("%s: %s", self.name, self.redact(text))
 
     def stop(self, exc):
-        return SourceStop(self.client.redact("%s: %s" % (self.name, exc.msg)) if hasattr(self, "client")
-                          else "%s: %s" % (self.name, exc.msg))
+        """The SourceStop for a TunnelsError: one message naming the source, never the key."""
+        return SourceStop(self.redact("%s: %s" % (self.name, exc.msg)))
 
     def redact(self, text):
-        return self.client.redact(text)
+        return self.opening.redact(text) if self.opening is not None else text
+
+    def guarded(self, work):
+        """``(work(), None)`` or ``(None, error)`` behind the one guard every front end uses (``_errors.guarded``:
+        anything unexpected is a non-transient error asking for a bug report); long waits are warned about."""
+        return self.opening.run(work)
+
+    def run(self, work):
+        """``work()`` behind the one guard: ``(value, None)``, or ``(None, error)`` for a transient failure;
+        any other failure (configuration, or a bug) raises SourceStop."""
+        value, error = self.guarded(work)
+        if error is not None and not error.transient:
+            raise self.stop(error)
+        return value, error
+
+
+def follow_stream(stream, feed):
+    """Hand each chunk of an open ``Stream`` to ``feed`` until the stream ends; returns why it ended, in words.
+
+    Only reading the stream is taken for the transport failing (``DROPPED``); whatever ``feed`` raises is
+    left to propagate to the guard, so a bug is reported, never taken for a dropped connection.
+    """
+    chunks = stream.chunks()
+    while True:  # until the server ends the stream or its connection drops
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return "the stream ended"
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            if not isinstance(exc, DROPPED):
+                raise
+            if isinstance(exc, (TimeoutError, _Urllib3Timeout)):
+                return "the stream stayed silent too long (no event, no keep-alive)"
+            return "the connection of the stream dropped"
+        feed(chunk)
+
+
+async def next_message(inbox, timeout):
+    """The next item of an ``asyncio.Queue``, or None when none comes within ``timeout`` seconds (0 or less:
+    only one already there)."""
+    if not inbox.empty():
+        return inbox.get_nowait()
+    if timeout <= 0:
+        return None
+    try:
+        return await asyncio.wait_for(inbox.get(), timeout)
+    except asyncio.TimeoutError:
+        return None
 
 
 class Backoff:
-    """How long a source waits after consecutive failures: from ``base``, doubling, jittered, capped."""
+    """How long a source waits after consecutive failures, on ``_retry``'s jittered policy.
 
-    def __init__(self, base):
-        self.base = base
+    Never less than ``start`` (the source's own pace: a failing API is never polled faster than a healthy one),
+    plus exponential backoff with full jitter from ``start``, at most MAX_BACKOFF in all (or ``start``, when
+    that is longer). After an HTTP 429, at least what ``_retry`` waits on a 429 without a header: ngrok's whole
+    rate-limit window (a rolling minute, so 60 to 66 s); 2.5 s and up for Ping Network, which publishes none.
+    """
+
+    def __init__(self, provider, start):
+        self.provider = provider
+        self.start = start
         self.failures = 0
 
     def next(self, error=None):
         """Seconds to wait after one more failure (``error``: the TunnelsError, for the 429 floor)."""
         self.failures += 1
-        wait = min(MAX_BACKOFF, self.base * 2 ** (self.failures - 1)) * random.uniform(0.75, 1.0)
+        ceiling = max(MAX_BACKOFF, self.start)
+        wait = self.start + backoff(self.failures - 1, self.start, ceiling - self.start)
         if getattr(error, "http_status", None) == 429:
-            wait = max(wait, RATE_LIMIT_BACKOFF)
-        return min(wait, MAX_BACKOFF)
+            wait = max(wait, pause(self.provider, self.failures - 1, 429)[0])
+        return min(wait, ceiling)
 
     def reset(self):
         self.failures = 0

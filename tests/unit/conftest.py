@@ -1,7 +1,8 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests: the emulator fixtures, and the collection importable from this source tree."""
+"""Unit tests: the emulator fixtures, and the collection importable from this source tree through Ansible's
+collection loader (as ``ansible-test units`` sets it up), so plugins load as Ansible loads them."""
 
 import os
 import sys
@@ -12,5 +13,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from harness import emu, emulator_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
 
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402  pylint: disable=wrong-import-position
+from ansible.utils.collection_loader import AnsibleCollectionConfig  # noqa: E402  pylint: disable=wrong-import-position
+
 if harness.collections_dir() not in sys.path:
     sys.path.insert(0, harness.collections_dir())
+# Before any test module imports the collection: a package imported past the loader carries no collection
+# metadata, and the plugin loader then finds none of its plugins. ansible-test units has set it up already.
+if AnsibleCollectionConfig.collection_finder is None:
+    init_plugin_loader([harness.collections_dir()])

@@ -284,3 +284,20 @@ def test_a_poll_costs_one_request_per_page_of_each_listing(emu):
     run(scenario())
     paths = [r["path"].split("?")[0] for r in emu.requests()]
     assert paths.count("/tunnel_sessions") == 10 and paths.count("/endpoints") == 10 and len(paths) == 20
+
+
+def test_a_long_wait_the_api_asked_for_within_a_poll_is_a_warning(emu, caplog):
+    caplog.set_level(logging.WARNING)
+
+    async def scenario():
+        async with Run(args_for(emu, retries=1, interval=5)) as watch:  # within budget: no other warning
+            await watch.settle(emu, 1)
+            emu.fault(match="/tunnel_sessions", status=503, times=1, headers={"Retry-After": "5.1"},
+                      json={"error_code": "ERR_NGROK_503", "status_code": 503, "msg": "busy", "details": {}})
+            await watch.settle(emu, 3)  # the refused request, its retry, and the next poll
+            return watch.queue.empty()
+
+    assert run(scenario()), "a poll that waited is no transition"
+    assert [r.getMessage() for r in caplog.records] == [
+        "tunnels.sessions.ngrok_tunnel_sessions: Waited 5 s before retrying: ngrok answered HTTP 503 with "
+        "Retry-After; the poll took that much longer."]

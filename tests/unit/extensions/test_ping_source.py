@@ -5,6 +5,7 @@
 
 import asyncio
 import logging
+import time
 
 import harness  # pylint: disable=import-error
 import pytest
@@ -181,3 +182,61 @@ def test_bad_arguments_stop_the_source_before_connecting(emu, bad, words):
         run(collect(args_for(emu, **bad), 1))
     assert all(word in str(info.value) for word in words), str(info.value)
     assert not streams(emu)
+
+
+def test_stale_sessions_are_reported_on_time_on_a_stream_that_never_goes_quiet(emu):
+    """A fleet's heartbeats keep the stream busy: a silent session is still reported within a second of
+    stale_after, the first time and again after it was heard from, and the busy one never."""
+    stale_after, promise, margin = 2, 1.0, 1.0  # the documented second, and room for a loaded machine
+    emu.ping_events({"session_id": "ps_silent", "event_type": "session_start"},
+                    {"session_id": "ps_busy", "event_type": "session_start"})
+
+    async def scenario():
+        queue = asyncio.Queue()
+        heard = time.monotonic()  # the source hears ps_silent's start after this, when its stream opens
+        task = asyncio.create_task(source.main(queue, args_for(emu, stale_after=stale_after,
+                                                               event_types=["session_end"])))
+        stop = asyncio.Event()
+
+        async def heartbeats():  # every 0.5 s on a clock that does not drift, until the scenario ends
+            beat = time.monotonic()
+            while not stop.is_set():
+                await asyncio.to_thread(emu.ping_events, {"session_id": "ps_busy", "event_type": "session_heartbeat"})
+                beat += 0.5
+                await asyncio.sleep(max(0.0, beat - time.monotonic()))
+
+        beating = asyncio.create_task(heartbeats())
+        lateness = []
+        try:
+            for cycle in range(3):
+                event = await asyncio.wait_for(queue.get(), stale_after + 10)
+                lateness.append((event, time.monotonic() - heard))
+                if cycle < 2:  # heard from again: stale again only stale_after after this
+                    heard = time.monotonic()
+                    await asyncio.to_thread(emu.ping_events, {"session_id": "ps_silent",
+                                                              "event_type": "session_heartbeat"})
+            return lateness
+        finally:
+            stop.set()
+            await beating
+            await cancel(task)
+
+    lateness = run(scenario())
+    assert [items([event]) for event, dummy in lateness] == [[(None, "ps_silent", "session_stale")]] * 3
+    for dummy, seconds in lateness:
+        assert stale_after <= seconds <= stale_after + promise + margin, [round(s, 2) for d, s in lateness]
+
+
+def test_a_bug_while_reading_the_stream_stops_the_source_instead_of_reconnecting_forever(emu, monkeypatch):
+    """Only a dropped connection is reconnected; an error of the source's own code is one clear stop."""
+    emu.ping_events({"session_id": "ps_1", "event_type": "session_start"})
+
+    def broken(self, chunk):
+        raise KeyError("a parser bug")
+
+    monkeypatch.setattr(source.Parser, "feed", broken)
+    with pytest.raises(SourceStop) as info:
+        run(collect(args_for(emu), 1))
+    text = str(info.value)
+    assert text.startswith("tunnels.sessions.ping_session_events: ") and "unexpected error (KeyError" in text
+    assert "please report this as a bug" in text and len(streams(emu)) == 1

@@ -3,28 +3,110 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""ngrok_tunnel_sessions: an Event-Driven Ansible source that watches ngrok agent sessions.
-
-Every ``interval`` seconds it lists the account's online tunnel sessions (all pages; optional CEL ``filter``,
-exact ``metadata``) and, with ``include_endpoints``, the endpoints, and puts one event per transition:
-
-    {"ngrok_tunnel_session": {"event": "online" | "offline" | "changed", "id", "metadata", "tunnel_session",
-                              "endpoints", "endpoint_count", "previous" (changed), "initial"},
-     "meta": {"hosts": <metadata, else id>}}
-
-The first poll is the baseline (silent unless ``emit_initial``). A failed poll is never a transition: the
-source keeps what it knew, warns, backs off and polls again. Arguments: ``api_key`` (or ``NGROK_API_KEY``),
-``api_url`` (or ``NGROK_API_URL``), ``timeout``, ``retries``, ``validate_certs``, ``ca_path``, ``interval``
-(default 30), ``filter``, ``metadata``, ``include_endpoints`` (default true), ``emit_initial`` (default false).
-
-Example:
-
-    sources:
-      - tunnels.sessions.ngrok_tunnel_sessions:
-          interval: 30
-"""
+"""ngrok_tunnel_sessions: an Event-Driven Ansible source that watches ngrok agent sessions (see DOCUMENTATION)."""
 
 from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+short_description: Watch ngrok agent tunnel sessions, one event per transition
+description:
+  - An ansible-rulebook event source plugin that polls the ngrok API every O(interval) seconds, reading the
+    listing of online tunnel sessions (every page; optionally narrowed by a CEL O(filter) and an exact
+    O(metadata)) and, with O(include_endpoints), the endpoint listing.
+  - It puts one event per transition, C(ngrok_tunnel_session) with C(event) (V(online), V(offline), or V(changed)
+    when the same id has other endpoints, another C(agent_version) or other C(metadata)), C(id), C(metadata),
+    C(tunnel_session) (for V(offline), the last state seen), C(endpoints), C(endpoint_count), C(previous) (for
+    V(changed), C(tunnel_session) and C(endpoints) before) and C(initial), and C(meta.hosts) (the session's
+    metadata, else its id).
+  - The first poll is a silent baseline, unless O(emit_initial). A restarted agent is V(offline) under its old id
+    and V(online) under its new one.
+  - A failed poll is never a transition. On a time-out, a reset, HTTP 429 or 5xx the source keeps what it knew,
+    logs a warning naming the failure and polls again after a jittered backoff of at least O(interval), growing
+    up to 5 minutes, and at least a minute after a 429 (ngrok's rate-limit window). Back to O(interval) after a
+    good poll.
+  - A wrong key (HTTP 401/403), a wrong O(api_url), a bad O(filter) or a bad argument stops the source with one
+    message naming the argument and its environment variable. Any argument the source does not take stops it
+    too, so a misspelt one is never silently left at its default.
+  - One poll costs one request per 100 online sessions and one per 100 endpoints, of ngrok's 120 a minute per
+    account; when a poll at O(interval) would spend more than half of them, the source warns once, naming an
+    interval that fits.
+version_added: 0.3.0
+options:
+  api_key:
+    description:
+      - An ngrok API key (not an agent authtoken). Give it through the environment, never as a rulebook
+        argument (ansible-rulebook prints the arguments at C(-vv)).
+    type: str
+    env:
+      - name: NGROK_API_KEY
+  api_url:
+    description:
+      - Base URL of the ngrok API. Only C(http) and C(https) URLs, without credentials, query or fragment.
+    type: str
+    default: https://api.ngrok.com
+    env:
+      - name: NGROK_API_URL
+  timeout:
+    description:
+      - Seconds one HTTP request may take in all, from connecting to the last byte of the answer. Above 0.
+    type: float
+    default: 10
+  retries:
+    description:
+      - Extra attempts of one request after a connection error, a read time-out, or an HTTP 429 or 5xx answer,
+        within one poll. Between 0 and 10.
+    type: int
+    default: 3
+  validate_certs:
+    description:
+      - Verify the API's TLS certificate. V(false) only for a server you trust; the source then warns.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM CA bundle to verify the API's certificate with, instead of the system's.
+    type: path
+  use_proxy:
+    description:
+      - Honour the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
+    type: bool
+    default: true
+  interval:
+    description:
+      - Seconds between polls. At least 0.1.
+    type: float
+    default: 30
+  filter:
+    description:
+      - A CEL expression sent to the API as the C(filter) of the session listing, for example V(obj.region == "eu").
+    type: str
+  metadata:
+    description:
+      - Watch only the sessions whose metadata is exactly this.
+    type: str
+  include_endpoints:
+    description:
+      - Read the endpoint listing too, so events carry C(endpoints) and C(endpoint_count).
+    type: bool
+    default: true
+  emit_initial:
+    description:
+      - Put one V(online) event per session (C(initial) true) for the first poll instead of a silent baseline.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- tunnels.sessions.ngrok_tunnel_sessions:
+    interval: 30
+
+- tunnels.sessions.ngrok_tunnel_sessions:
+    interval: 60
+    filter: obj.region == "eu"
+    include_endpoints: true
+    emit_initial: true
+"""
 
 import asyncio
 import logging
@@ -38,13 +120,21 @@ except ImportError:  # run by ansible-rulebook from an installed collection: its
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
     from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import guarded
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import Option
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._source import Backoff, SourceFrontEnd, SourceStop
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._source import Backoff, SourceFrontEnd
 
 NAME = "tunnels.sessions.ngrok_tunnel_sessions"
 RATE_BUDGET = 60  # requests a minute the source may spend: half of ngrok's 120
-ARGUMENTS = ("interval", "filter", "metadata", "include_endpoints", "emit_initial")  # besides the connection ones
+# The source's own arguments, besides the connection ones of _options.TABLE (DOCUMENTATION describes them all).
+OPTIONS = (
+    Option("interval", "float", default=30.0, minimum=0.1, unit="seconds"),
+    Option("filter", "str"),
+    Option("metadata", "str"),
+    Option("include_endpoints", "bool", default=True),
+    Option("emit_initial", "bool", default=False),
+)
+ARGUMENTS = tuple(option.name for option in OPTIONS)
 LOG = logging.getLogger(NAME)
 
 
@@ -87,14 +177,14 @@ class Watcher:
     """The source's state between polls and one poll of ngrok's listings."""
 
     def __init__(self, args):
-        self.front = SourceFrontEnd(NGROK, args, NAME, ARGUMENTS, LOG)
-        f = self.front
-        self.client = f.client
-        self.interval = f.number("interval", 30, 0.1)
-        self.include_endpoints = f.flag("include_endpoints", True)
-        self.emit_initial = f.flag("emit_initial", False)
-        self.cel_filter = f.text("filter")
-        self.metadata = f.text("metadata")
+        self.front = SourceFrontEnd(NGROK, args, NAME, OPTIONS, LOG)
+        values = self.front.values
+        self.client = self.front.client
+        self.interval = values["interval"]
+        self.include_endpoints = values["include_endpoints"]
+        self.emit_initial = values["emit_initial"]
+        self.cel_filter = values["filter"]
+        self.metadata = values["metadata"]
         self.known = None  # {id: (session, endpoints)} after the last good poll
         self.budget_warned = False
 
@@ -135,9 +225,9 @@ class Watcher:
         per_minute = requests * 60.0 / self.interval
         if per_minute > RATE_BUDGET and not self.budget_warned:
             self.budget_warned = True
-            LOG.warning("%s: one poll takes %d requests, so interval %s spends %.0f of ngrok's 120 API requests a "
-                        "minute (more than half, which leaves too little for playbooks). interval: %d or more "
-                        "fits.", NAME, requests, self.interval, per_minute, math.ceil(requests * 60.0 / RATE_BUDGET))
+            self.front.warn("one poll takes %d requests, so interval %s spends %.0f of ngrok's 120 API requests a "
+                            "minute (more than half, which leaves too little for playbooks). interval: %d or more "
+                            "fits." % (requests, self.interval, per_minute, math.ceil(requests * 60.0 / RATE_BUDGET)))
 
     def events_for(self, state):
         if self.known is None:
@@ -153,15 +243,13 @@ class Watcher:
 async def main(queue, args):
     """ansible-rulebook's entry point: put events on ``queue`` until cancelled or stopped by a fatal error."""
     watcher = Watcher(args)
-    backoff = Backoff(watcher.interval)
-    for dummy in range(10 ** 9):  # ends when ansible-rulebook cancels the task, or on a fatal error
-        result, exc = await asyncio.to_thread(guarded, watcher.poll, NGROK, watcher.front.redact)
+    backoff = Backoff(NGROK, watcher.interval)
+    while True:  # until ansible-rulebook cancels the task (its shutdown) or a failure stops the source
+        result, exc = await asyncio.to_thread(watcher.front.run, watcher.poll)  # SourceStop unless transient
         if exc is not None:
-            if not exc.transient:
-                raise SourceStop(watcher.front.redact("%s: %s" % (NAME, exc.msg))) from None
             wait = backoff.next(exc)
-            LOG.warning("%s: poll failed, so the last known state is kept (no event); next poll in %.1f s: %s",
-                        NAME, wait, watcher.front.redact(exc.msg))
+            watcher.front.warn("poll failed, so the last known state is kept (no event); next poll in %.1f s: %s"
+                               % (wait, exc.msg))
             await asyncio.sleep(wait)
             continue
         backoff.reset()

@@ -3,29 +3,100 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""ping_session_events: an Event-Driven Ansible source that reads Ping Network's session event stream.
-
-It reads ``GET /sessions/events`` (Server-Sent Events) and puts one event per session event:
-
-    {"ping_session_event": {"id", "session_id", "event_type", "created_at", "duration", "uploaded_bytes",
-                            "downloaded_bytes"}}
-
-A dropped stream is reconnected with jittered backoff and ``Last-Event-ID`` (the id of the last complete event
-received); each event id is delivered at most once, in order. A malformed line is skipped with a warning.
-Arguments: ``api_key`` (or ``PING_NETWORK_API_KEY``; bare or ``Bearer <key>``), ``api_url`` (or
-``PING_NETWORK_API_URL``), ``timeout``, ``validate_certs``, ``ca_path``, ``session_ids`` (only these),
-``event_types`` (default: every type but ``session_heartbeat``), ``stale_after`` (seconds, default 0: off; a
-started session silent that long gets one ``session_stale`` event, again only after it is heard from).
-
-Example:
-
-    sources:
-      - tunnels.sessions.ping_session_events:
-          event_types: [session_start, session_end]
-          stale_after: 300
-"""
+"""ping_session_events: an Event-Driven Ansible source that reads Ping Network's session event stream (see
+DOCUMENTATION)."""
 
 from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+short_description: Read Ping Network's session event stream, one event per session event
+description:
+  - An ansible-rulebook event source plugin that reads C(GET /sessions/events) of the Ping Network customer API
+    (Server-Sent Events) and puts one event per session event, C(ping_session_event) with C(id), C(session_id),
+    C(event_type), C(created_at), C(duration), C(uploaded_bytes) and C(downloaded_bytes).
+  - A dropped stream is reconnected after a jittered backoff from 1 second, growing up to 5 minutes, with
+    C(Last-Event-ID) set to the id of the last complete event received; each event id is delivered at most
+    once, in order, whatever the server replays. A malformed line is skipped with a warning and the same
+    stream read on; a stream of heartbeats only is healthy.
+  - With O(stale_after), a started session (from its V(session_start) to its V(session_end)) that has sent
+    nothing for that long, heartbeats included, gets one synthetic V(session_stale) event (C(id) and counters
+    null) within a second, however busy the stream is with other sessions; another only after it was heard
+    from again. Any event received for a session counts as heard from, whether or not O(event_types) delivers it.
+  - A wrong key (HTTP 401/403), a wrong O(api_url), a bad argument or an unexpected error stops the source with
+    one message naming the argument and its environment variable. Any argument the source does not take stops
+    it too, so a misspelt one is never silently left at its default.
+version_added: 0.3.0
+options:
+  api_key:
+    description:
+      - A Ping Network API key, sent as the C(Authorization) header exactly as given, bare or as V(Bearer <key>).
+        Give it through the environment, never as a rulebook argument (ansible-rulebook prints the arguments at
+        C(-vv)).
+    type: str
+    env:
+      - name: PING_NETWORK_API_KEY
+  api_url:
+    description:
+      - Base URL of the Ping Network customer API, base path included. Only C(http) and C(https) URLs, without
+        credentials, query or fragment.
+    type: str
+    default: https://api.pingnetwork.io/customer/v2
+    env:
+      - name: PING_NETWORK_API_URL
+  timeout:
+    description:
+      - Seconds to connect and receive the stream's headers. Above 0. A stream silent for 90 seconds (no event
+        and no keep-alive) counts as dropped.
+    type: float
+    default: 10
+  retries:
+    description:
+      - Taken for symmetry with the other callers; the stream is reconnected with backoff instead. Between 0 and
+        10.
+    type: int
+    default: 3
+  validate_certs:
+    description:
+      - Verify the API's TLS certificate. V(false) only for a server you trust; the source then warns.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A PEM CA bundle to verify the API's certificate with, instead of the system's.
+    type: path
+  use_proxy:
+    description:
+      - Honour the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
+    type: bool
+    default: true
+  session_ids:
+    description:
+      - Deliver only the events of these sessions (all when unset).
+    type: list
+    elements: str
+  event_types:
+    description:
+      - The types of session event delivered. The default is every type but V(session_heartbeat).
+    type: list
+    elements: str
+    choices: [session_start, session_heartbeat, session_end, session_stats]
+    default: [session_start, session_end, session_stats]
+  stale_after:
+    description:
+      - Seconds of silence after which a started session gets a V(session_stale) event. V(0) turns it off.
+    type: float
+    default: 0
+"""
+
+EXAMPLES = r"""
+- tunnels.sessions.ping_session_events:
+    event_types: [session_start, session_end]
+
+- tunnels.sessions.ping_session_events:
+    session_ids: [ps_edge01, ps_edge02]
+    stale_after: 300
+"""
 
 import asyncio
 import json
@@ -36,13 +107,19 @@ import threading
 import time
 
 try:
-    from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, OptionError
+    from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 except ImportError:  # run by ansible-rulebook from an installed collection: its root is not on sys.path
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
-    from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, OptionError
+    from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import Option
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
-from ansible_collections.tunnels.sessions.plugins.plugin_utils._source import Backoff, SourceFrontEnd, SourceStop
+from ansible_collections.tunnels.sessions.plugins.plugin_utils._source import (
+    Backoff,
+    SourceFrontEnd,
+    follow_stream,
+    next_message,
+)
 
 NAME = "tunnels.sessions.ping_session_events"
 EVENT_TYPES = ("session_start", "session_heartbeat", "session_end", "session_stats")
@@ -50,7 +127,14 @@ DEFAULT_TYPES = ("session_start", "session_end", "session_stats")
 FIELDS = ("id", "session_id", "event_type", "created_at", "duration", "uploaded_bytes", "downloaded_bytes")
 RECONNECT_BASE = 1.0  # seconds before the first reconnect
 MAX_LINE = 1024 * 1024  # a line longer than this is malformed
-ARGUMENTS = ("session_ids", "event_types", "stale_after")  # besides the connection ones
+MAX_TICK = 1.0  # seconds between two checks for stale sessions (less for a short stale_after)
+# The source's own arguments, besides the connection ones of _options.TABLE (DOCUMENTATION describes them all).
+OPTIONS = (
+    Option("session_ids", "list"),
+    Option("event_types", "list", default=list(DEFAULT_TYPES), choices=EVENT_TYPES, what="a session event type"),
+    Option("stale_after", "float", default=0.0, minimum=0, unit="seconds"),
+)
+ARGUMENTS = tuple(option.name for option in OPTIONS)
 LOG = logging.getLogger(NAME)
 
 
@@ -107,10 +191,16 @@ class Parser:
 
 
 class Reader:
-    """Reads one stream in a thread of its own and hands what it parsed to the event loop."""
+    """Reads one stream in a thread of its own and hands what it parsed to the event loop.
 
-    def __init__(self, client, last_id, loop, inbox):
-        self.client = client
+    Everything it does runs behind the front end's one guard: a refused or failed request arrives as the
+    ``TunnelsError`` it is, a dropped connection as the words ``follow_stream`` gives, and anything else (a bug
+    here or in the parser) as the non-transient "unexpected error" that stops the source, never as a dropped
+    stream reconnected forever.
+    """
+
+    def __init__(self, front, last_id, loop, inbox):
+        self.front = front
         self.last_id = last_id
         self.loop = loop
         self.inbox = inbox
@@ -128,27 +218,29 @@ class Reader:
             pass  # the event loop closed while this thread was still reading
 
     def run(self):
+        ended, error = self.front.guarded(self.read)
+        self.post(("failed", error) if error is not None else ("ended", ended))
+
+    def read(self):
+        """Open the stream and hand over what it carries; returns why it ended, in words."""
+        client = self.front.client
         headers = {"Last-Event-ID": str(self.last_id)} if self.last_id is not None else {}
+        stream = client.open_stream("Reading the Ping Network session event stream",
+                                    client.url("sessions", "events"), headers=headers)
+        with self.lock:
+            self.stream = stream
+            if self.closed:
+                stream.close()
+                return "the source moved on"
+        self.post(("opened", None))
         parser = Parser()
-        try:
-            stream = self.client.open_stream("Reading the Ping Network session event stream",
-                                             self.client.url("sessions", "events"), headers=headers)
-            with self.lock:
-                self.stream = stream
-                if self.closed:
-                    stream.close()
-                    return
-            self.post(("opened", None))
-            for chunk in stream.chunks():
-                items = parser.feed(chunk)
-                if items:
-                    self.post(("items", items))
-            self.post(("ended", None))
-        except ApiError as exc:
-            self.post(("failed", exc))
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            # A dropped connection surfaces from requests/urllib3 as one of many exception types.
-            self.post(("ended", "%s: %s" % (type(exc).__name__, self.client.redact(str(exc))[:300])))
+
+        def feed(chunk):
+            items = parser.feed(chunk)
+            if items:
+                self.post(("items", items))
+
+        return follow_stream(stream, feed)
 
     def close(self):
         with self.lock:
@@ -162,31 +254,17 @@ class Watcher:
     """What the source delivered and heard, between streams."""
 
     def __init__(self, args):
-        self.front = SourceFrontEnd(PING, args, NAME, ARGUMENTS, LOG)
-        f = self.front
-        self.client = f.client
-        self.session_ids = self.strings("session_ids", None)
-        self.event_types = self.strings("event_types", DEFAULT_TYPES)
-        unknown = sorted(set(self.event_types) - set(EVENT_TYPES))
-        if unknown:
-            raise f.stop(OptionError(f.names.label("event_types"), "%s %s not a session event type (known: %s)"
-                                     % (", ".join(unknown), "is" if len(unknown) == 1 else "are",
-                                        ", ".join(EVENT_TYPES))))
-        self.stale_after = f.number("stale_after", 0, 0)
+        self.front = SourceFrontEnd(PING, args, NAME, OPTIONS, LOG)
+        values = self.front.values
+        self.client = self.front.client
+        self.timeout = values["timeout"]
+        self.session_ids = values["session_ids"]
+        self.event_types = values["event_types"]
+        self.stale_after = values["stale_after"]
+        self.tick = min(MAX_TICK, self.stale_after / 4) if self.stale_after else MAX_TICK
         self.last_id = None  # the id of the last complete event received, delivered or filtered out
         self.heard = {}  # session id -> monotonic time it was last heard from, from session_start to session_end
         self.stale = set()  # sessions reported stale and not heard from since
-
-    def strings(self, option, default):
-        value = self.front.args.get(option, default)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-            raise self.front.stop(OptionError(self.front.names.label(option), "it must be a list of strings, got %r"
-                                              % (value,)))
-        return list(value)
 
     def receive(self, item):
         """The events to put for one complete SessionEvent (none for a replay or a filtered one)."""
@@ -220,56 +298,63 @@ class Watcher:
                     "duration": None, "uploaded_bytes": None, "downloaded_bytes": None}})
         return events
 
+    async def follow(self, inbox, queue, backoff):
+        """Put the events of one stream, as its reader hands them over, until the stream fails or ends; returns
+        why (a transient ApiError, or words). A failure that trying again cannot cure stops the source.
+
+        Stale sessions are looked for every ``tick`` on the clock, whether or not anything arrived meanwhile,
+        so a stream busy with other sessions never holds a stale one back.
+        """
+        opened_by = time.monotonic() + self.timeout
+        opened = False
+        check_at = time.monotonic() + self.tick
+        while True:  # until the stream fails, ends, or does not open within timeout
+            message = await next_message(inbox, check_at - time.monotonic())
+            now = time.monotonic()
+            if now >= check_at:
+                for item in self.stale_events():
+                    await queue.put(item)
+                check_at = now + self.tick
+                if not opened and now > opened_by:
+                    return "no answer within timeout=%s seconds" % self.timeout
+            if message is None:
+                continue
+            kind, value = message
+            if kind == "opened":
+                opened = True
+            elif kind == "items":
+                for what, item in value:
+                    if what == "malformed":
+                        self.front.warn("skipped a line that is not a session event: %s" % item)
+                        continue
+                    for out in self.receive(item):
+                        await queue.put(out)
+                backoff.reset()
+            elif kind == "failed":
+                if not value.transient:
+                    raise self.front.stop(value)
+                return value
+            else:
+                return value
+
 
 async def main(queue, args):
     """ansible-rulebook's entry point: put events on ``queue`` until cancelled or stopped by a fatal error."""
     watcher = Watcher(args)
     loop = asyncio.get_running_loop()
-    backoff = Backoff(RECONNECT_BASE)
-    tick = min(1.0, watcher.stale_after / 4) if watcher.stale_after else 1.0
+    backoff = Backoff(PING, RECONNECT_BASE)
     reader = None
     try:
-        for dummy in range(10 ** 9):  # ends when ansible-rulebook cancels the task, or on a fatal error
+        while True:  # until ansible-rulebook cancels the task (its shutdown) or a failure stops the source
             inbox = asyncio.Queue()
-            reader = Reader(watcher.client, watcher.last_id, loop, inbox)
+            reader = Reader(watcher.front, watcher.last_id, loop, inbox)
             reader.thread.start()
-            opened_by = time.monotonic() + watcher.client.timeout
-            opened = False
-            failure = None
-            for dummy_item in range(10 ** 12):
-                try:
-                    kind, value = await asyncio.wait_for(inbox.get(), tick)
-                except asyncio.TimeoutError:
-                    for item in watcher.stale_events():
-                        await queue.put(item)
-                    if not opened and time.monotonic() > opened_by:
-                        failure = "no answer within timeout=%s seconds" % watcher.client.timeout
-                        break
-                    continue
-                if kind == "opened":
-                    opened = True
-                elif kind == "items":
-                    for what, item in value:
-                        if what == "malformed":
-                            LOG.warning("%s: skipped a line that is not a session event: %s", NAME,
-                                        watcher.front.redact(item))
-                            continue
-                        for out in watcher.receive(item):
-                            await queue.put(out)
-                    backoff.reset()
-                elif kind == "failed":
-                    if not value.transient:
-                        raise SourceStop(watcher.front.redact("%s: %s" % (NAME, value.msg)))
-                    failure = value
-                    break
-                else:
-                    failure = "the stream ended" + (" (%s)" % value if value else "")
-                    break
+            failure = await watcher.follow(inbox, queue, backoff)
             reader.close()
             wait = backoff.next(failure if isinstance(failure, ApiError) else None)
-            LOG.warning("%s: %s; reconnecting in %.1f s with Last-Event-ID %s", NAME,
-                        watcher.front.redact(failure.msg if isinstance(failure, ApiError) else failure), wait,
-                        watcher.last_id)
+            watcher.front.warn("%s; reconnecting in %.1f s with Last-Event-ID %s"
+                               % (failure.msg.rstrip(".") if isinstance(failure, ApiError) else failure, wait,
+                                  watcher.last_id))
             await asyncio.sleep(wait)
     finally:
         if reader is not None:
