@@ -59,7 +59,8 @@ def test_a_refusal_fails_clearly_with_the_status_and_the_api_error(emu):
 def test_a_404_that_is_not_ping_networks_is_a_wrong_api_url_not_missing_limits(emu):
     r = run(emu, api_url=emu.url)  # the base path /customer/v2 left out: a plain-text 404
     assert r["failed"] is True and r["http_status"] == 404
-    assert "probably does not point at the Ping Network API; check api_url" in r["msg"]
+    assert "lacks the Ping Network API's base path /customer/v2" in r["msg"], r["msg"]
+    assert "set api_url (or the PING_NETWORK_API_URL environment variable) to %s/customer/v2" % emu.url in r["msg"]
 
 
 def test_a_5xx_is_retried_and_then_answers(emu):
