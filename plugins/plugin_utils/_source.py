@@ -78,6 +78,11 @@ class SourceFrontEnd:
     def warn(self, text):
         self.log.warning("%s: %s", self.name, self.redact(text))
 
+    def say(self, text):
+        """One line for the person running ansible-rulebook, shown at its default verbosity (its log shows only
+        warnings there): what the source watches, and what its first look found."""
+        print("%s: %s" % (self.name, self.redact(text)), flush=True)
+
     def stop(self, exc):
         """The SourceStop for a TunnelsError: one message naming the source, never the key."""
         return SourceStop(self.redact("%s: %s" % (self.name, exc.msg)))

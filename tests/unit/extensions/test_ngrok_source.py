@@ -301,3 +301,67 @@ def test_a_long_wait_the_api_asked_for_within_a_poll_is_a_warning(emu, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "tunnels.sessions.ngrok_tunnel_sessions: Waited 5 s before retrying: ngrok answered HTTP 503 with "
         "Retry-After; the poll took that much longer."]
+
+
+def test_within_one_poll_a_restarted_agents_old_id_goes_offline_before_its_new_id_comes_online():
+    before = {"ts_old": ({"id": "ts_old", "metadata": "web-01"}, [{"id": "ep_1"}]),
+              "ts_other": ({"id": "ts_other", "metadata": "web-02"}, [{"id": "ep_2"}])}
+    after = {"ts_other": before["ts_other"], "ts_new": ({"id": "ts_new", "metadata": "web-01"}, [{"id": "ep_3"}])}
+    events = source.transitions(before, after)
+    assert [(payload(e)["event"], payload(e)["id"]) for e in events] == [("offline", "ts_old"), ("online", "ts_new")]
+
+
+class Clock:
+    """A clock the test moves by hand: the grace counted without waiting on a wall clock."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_an_agent_offline_past_its_grace_gets_one_gone_event_and_one_back_in_time_gets_none():
+    clock = Clock()
+    grace = source.Grace(90, clock)
+    web01 = ({"id": "ts_1", "metadata": "web-01"}, [])
+    web02 = ({"id": "ts_2", "metadata": "web-02"}, [])
+    offline_1 = source.event("offline", *web01)
+    offline_2 = source.event("offline", *web02)
+    assert grace.after([offline_1, offline_2], {}) == [offline_1, offline_2]  # both wait now
+    clock.now += 30
+    back = source.event("online", {"id": "ts_2b", "metadata": "web-02"}, [])  # web-02 restarted: a new id
+    assert grace.after([back], {"ts_2b": ({"id": "ts_2b", "metadata": "web-02"}, [])}) == [back]
+    clock.now += 59.9
+    assert grace.after([], {"ts_2b": ({"id": "ts_2b", "metadata": "web-02"}, [])}) == []  # 89.9 s: still waiting
+    clock.now += 0.1
+    gone = grace.after([], {"ts_2b": ({"id": "ts_2b", "metadata": "web-02"}, [])})
+    assert gone == [{"ngrok_tunnel_session": dict(payload(offline_1), event="gone"), "meta": {"hosts": "web-01"}}]
+    clock.now += 600
+    assert grace.after([], {}) == [], "one gone event per time an agent goes away"
+    assert source.Grace(0, clock).after([offline_1], {}) == [offline_1], "offline_grace 0 puts no gone event"
+
+
+def test_the_source_puts_gone_for_an_agent_that_stays_away_and_prints_what_it_watches(emu, capsys):
+    async def scenario():
+        async with Run(args_for(emu, offline_grace=0.6)) as watch:
+            await watch.settle(emu)
+            emu.agent("ts_demo_web01", "offline")
+            offline = await watch.next()
+            gone = await watch.next()
+            emu.agent("ts_demo_web02", "offline")
+            offline_2 = await watch.next()
+            emu.agent("web-02", "back")
+            online_2 = await watch.next()
+            await watch.settle(emu, polls=8)  # 1.6 s of polls: well past web-02's grace
+            return offline, gone, offline_2, online_2, watch.queue.empty()
+
+    offline, gone, offline_2, online_2, quiet = run(scenario())
+    assert payload(offline)["event"] == "offline" and payload(gone)["event"] == "gone"
+    assert dict(payload(gone), event="offline") == payload(offline) and gone["meta"] == {"hosts": "web-01"}
+    assert payload(offline_2)["id"] == "ts_demo_web02" and payload(online_2)["event"] == "online"
+    assert quiet, "web-02 came back within its grace: no gone event"
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == ("tunnels.sessions.ngrok_tunnel_sessions: watching the ngrok agent sessions at %s, with "
+                          "their endpoints, every 0.2 s, gone after 0.6 s offline" % emu.url)
+    assert printed[1] == "tunnels.sessions.ngrok_tunnel_sessions: first poll: 2 sessions online (the baseline: no events)"

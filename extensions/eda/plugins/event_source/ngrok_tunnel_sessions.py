@@ -20,7 +20,14 @@ description:
     V(changed), C(tunnel_session) and C(endpoints) before) and C(initial), and C(meta.hosts) (the session's
     metadata, else its id).
   - The first poll is a silent baseline, unless O(emit_initial). A restarted agent is V(offline) under its old id
-    and V(online) under its new one.
+    and V(online) under its new one; within one poll, every V(offline) comes before the V(online) and V(changed)
+    events.
+  - With O(offline_grace), an agent that went V(offline) and has no session online again under the same
+    C(meta.hosts) within that many seconds gets one more event, V(gone), with the V(offline) event's content;
+    an agent that comes back in time (a restart, a network blip) gets none. So a rule on V(gone) acts only on
+    an agent that stayed away, never on one a heal just restarted.
+  - On start the source prints one line naming what it watches and how often, and after its first poll how many
+    sessions it found.
   - A failed poll is never a transition. On a time-out, a reset, HTTP 429 or 5xx the source keeps what it knew,
     logs a warning naming the failure and polls again after a jittered backoff of at least O(interval), growing
     up to 5 minutes, and at least a minute after a 429 (ngrok's rate-limit window). Back to O(interval) after a
@@ -95,6 +102,13 @@ options:
       - Put one V(online) event per session (C(initial) true) for the first poll instead of a silent baseline.
     type: bool
     default: false
+  offline_grace:
+    description:
+      - Seconds an agent that went V(offline) has to come back online (any session with the same C(meta.hosts))
+        before the source puts a V(gone) event for it. V(0) puts no V(gone) events. Checked at each good poll, so
+        V(gone) comes with the first poll after the grace ended.
+    type: float
+    default: 0
 """
 
 EXAMPLES = r"""
@@ -106,6 +120,10 @@ EXAMPLES = r"""
     filter: obj.region == "eu"
     include_endpoints: true
     emit_initial: true
+
+- tunnels.sessions.ngrok_tunnel_sessions:
+    interval: 30
+    offline_grace: 90  # an agent offline for 90 s without coming back gets a gone event
 """
 
 import asyncio
@@ -113,6 +131,7 @@ import logging
 import math
 import pathlib
 import sys
+import time
 
 try:
     from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
@@ -133,6 +152,7 @@ OPTIONS = (
     Option("metadata", "str"),
     Option("include_endpoints", "bool", default=True),
     Option("emit_initial", "bool", default=False),
+    Option("offline_grace", "float", default=0.0, minimum=0, unit="seconds"),
 )
 ARGUMENTS = tuple(option.name for option in OPTIONS)
 LOG = logging.getLogger(NAME)
@@ -158,8 +178,11 @@ def event(kind, session, endpoints, initial=False, previous=None):
 
 
 def transitions(before, after):
-    """The events between two polls: ``{id: (session, endpoints)}`` each, in the order of ``after`` then ``before``."""
-    events = []
+    """The events between two polls (``{id: (session, endpoints)}`` each): every ``offline`` first, in the order of
+    ``before``, so that a restarted agent's old id goes before its new one; then ``online`` and ``changed`` in the
+    order of ``after``."""
+    events = [event("offline", session, endpoints) for sid, (session, endpoints) in before.items()
+              if sid not in after]
     for sid, (session, endpoints) in after.items():
         if sid not in before:
             events.append(event("online", session, endpoints))
@@ -167,10 +190,36 @@ def transitions(before, after):
             old_session, old_endpoints = before[sid]
             events.append(event("changed", session, endpoints,
                                 previous={"tunnel_session": old_session, "endpoints": old_endpoints}))
-    for sid, (session, endpoints) in before.items():
-        if sid not in after:
-            events.append(event("offline", session, endpoints))
     return events
+
+
+class Grace:
+    """Hosts whose agent went offline, each until a session of the host is online again or ``seconds`` passed;
+    then one ``gone`` event, the ``offline`` one's content under another name."""
+
+    def __init__(self, seconds, clock=time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self.waiting = {}  # meta.hosts -> (deadline, the offline event)
+
+    def after(self, events, state):
+        """``events`` of a good poll, then a ``gone`` for each host whose grace ended without it coming back."""
+        if self.seconds <= 0:
+            return events
+        now = self.clock()
+        for item in events:
+            if item["ngrok_tunnel_session"]["event"] == "offline":
+                self.waiting[item["meta"]["hosts"]] = (now + self.seconds, item)
+        online = {event("online", session, endpoints)["meta"]["hosts"] for session, endpoints in state.values()}
+        gone = []
+        for host, (deadline, offline) in list(self.waiting.items()):
+            if host in online:
+                del self.waiting[host]  # back (a restart, a blip): no gone
+            elif deadline <= now:
+                del self.waiting[host]
+                gone.append({"ngrok_tunnel_session": dict(offline["ngrok_tunnel_session"], event="gone"),
+                             "meta": dict(offline["meta"])})
+        return events + gone
 
 
 class Watcher:
@@ -185,6 +234,7 @@ class Watcher:
         self.emit_initial = values["emit_initial"]
         self.cel_filter = values["filter"]
         self.metadata = values["metadata"]
+        self.grace = Grace(values["offline_grace"])
         self.known = None  # {id: (session, endpoints)} after the last good poll
         self.budget_warned = False
 
@@ -229,13 +279,26 @@ class Watcher:
                             "minute (more than half, which leaves too little for playbooks). interval: %d or more "
                             "fits." % (requests, self.interval, per_minute, math.ceil(requests * 60.0 / RATE_BUDGET)))
 
+    def start_line(self):
+        """What the source watches and how often, in one line."""
+        narrowed = [part for part in ("filter %s" % self.cel_filter if self.cel_filter else "",
+                                      "metadata %r" % self.metadata if self.metadata is not None else "") if part]
+        grace = (", gone after %s s offline" % ("%g" % self.front.values["offline_grace"])
+                 if self.grace.seconds > 0 else "")
+        return "watching the ngrok agent sessions at %s%s%s every %g s%s" % (
+            self.client.api_url, " (%s)" % ", ".join(narrowed) if narrowed else "",
+            ", with their endpoints," if self.include_endpoints else "", self.interval, grace)
+
     def events_for(self, state):
         if self.known is None:
             self.known = state
+            self.front.say("first poll: %d session%s online%s" % (
+                len(state), "" if len(state) == 1 else "s",
+                ", one online event each" if self.emit_initial else " (the baseline: no events)"))
             if not self.emit_initial:
                 return []
             return [event("online", session, endpoints, initial=True) for session, endpoints in state.values()]
-        events = transitions(self.known, state)
+        events = self.grace.after(transitions(self.known, state), state)
         self.known = state
         return events
 
@@ -243,6 +306,7 @@ class Watcher:
 async def main(queue, args):
     """ansible-rulebook's entry point: put events on ``queue`` until cancelled or stopped by a fatal error."""
     watcher = Watcher(args)
+    watcher.front.say(watcher.start_line())
     backoff = Backoff(NGROK, watcher.interval)
     while True:  # until ansible-rulebook cancels the task (its shutdown) or a failure stops the source
         result, exc = await asyncio.to_thread(watcher.front.run, watcher.poll)  # SourceStop unless transient
