@@ -125,6 +125,10 @@ class Emulator:
     def put_zone(self, code, **fields):
         return self.admin("PUT", "/ping/zones/" + quote(code, safe=""), fields)
 
+    def rate_limited(self, provider="ngrok"):
+        """How many requests the provider's rate limit refused (HTTP 429) since the last reset."""
+        return self.admin("GET", "/requests")["rate_limited"][provider]
+
     def max_in_flight(self):
         return self.admin("GET", "/requests")["max_in_flight"]
 
