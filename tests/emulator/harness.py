@@ -254,12 +254,11 @@ def run_module(name, args, env=None, without_requests=False, timeout=120):
 
 
 @pytest.fixture(autouse=True)
-def own_budget_window(tmp_path, monkeypatch):
+def own_budget_window(tmp_path_factory, monkeypatch):
     """Each test its own temporary directory, so its own request budget window (DESIGN: one per account and
     machine): the budget paces no test that is not about it. ``run_module`` gives each process its own too."""
     collections_dir()  # its link stays under the real temporary directory
-    folder = tmp_path / "tmp"
-    folder.mkdir()
+    folder = tmp_path_factory.mktemp("tmpdir")  # beside tmp_path, which tests expect empty
     monkeypatch.setenv("TMPDIR", str(folder))
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
 
