@@ -34,6 +34,7 @@ except ImportError:  # pragma: no cover - exercised by a test that hides request
     HTTPAdapter = _HTTPConnection = _HTTPSConnection = _HTTPPool = _HTTPSPool = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._budget import budget_for
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._redact import Redactor
 from ansible_collections.tunnels.sessions.plugins.module_utils._retry import RETRY_STATUSES, Hold, pause
@@ -260,7 +261,7 @@ class Client:
     """
 
     def __init__(self, provider, api_url, api_key, names, timeout=10.0, retries=3, validate_certs=True,
-                 ca_path=None, use_proxy=True, concurrency=8):
+                 ca_path=None, use_proxy=True, concurrency=8, request_budget=120, budget_url=None):
         self.provider = provider
         self.names = names
         self.api_url = api_url.rstrip("/")
@@ -271,13 +272,15 @@ class Client:
         self.concurrency = max(1, concurrency)
         self.requests_sent = 0
         self.rate_limited = 0  # 429 answers seen
-        self.waits = []  # (seconds, why): each wait longer than NOTABLE_WAIT that the server asked for
+        self.waits = []  # (seconds, why): each wait longer than NOTABLE_WAIT the server or the request budget asked
         self.route_confirmed = False  # a path the API always serves has answered (see _listing.confirm_route)
         self.route_lock = threading.Lock()
         self.origin = origin(self.api_url)
         self._auth = _HeaderAuth(provider.auth_headers(api_key))
         self._redactor = Redactor(provider.secrets(api_key))
         self._hold = Hold()
+        self.budget = budget_for(provider, self.origin, provider.auth_headers(api_key), request_budget, budget_url,
+                                 timeout, names)
         self.session = requests.Session()
         self.session.trust_env = use_proxy
         adapter = _TrackedAdapter(pool_connections=1, pool_maxsize=self.concurrency, max_retries=0)
@@ -391,6 +394,7 @@ class Client:
         deadline = None
         for dummy in range(1000):
             self._hold.wait()
+            self._take_slot()
             if deadline is None:
                 deadline = time.monotonic() + self.timeout
             self.requests_sent += 1
@@ -440,11 +444,17 @@ class Client:
             else:
                 seconds, why = pause(self.provider, attempt)
             if why and seconds > NOTABLE_WAIT:
-                self.waits.append((seconds, why))
+                self.waits.append((seconds, "before retrying: " + why))
             self._hold.extend(seconds)
             attempt += 1
             deadline = None
         raise ApiError(what, "more attempts than any setting allows", "check %s" % self.names.option("api_url"))
+
+    def _take_slot(self):
+        """Before an attempt: a slot of the account's shared request budget (``_budget``), a long wait reported."""
+        waited = self.budget.take() if self.budget is not None else 0.0
+        if waited > NOTABLE_WAIT:
+            self.waits.append((waited, self.budget.why))
 
     def _follow(self, url, response, what, redirects):
         location = response.headers.get("Location")
@@ -524,6 +534,7 @@ class Client:
         here: a stream's owner reconnects on its own terms. Call from the thread that reads the stream.
         """
         exchange = _Exchange()
+        self._take_slot()
         _CURRENT.exchange = exchange
         self._hold.wait()
         self.requests_sent += 1

@@ -109,7 +109,7 @@ class ProviderModule:
 
     def exit(self, result, failed_msg=None, **extra):
         for seconds, why in self.client.waits:
-            self.module.warn("Waited %.0f s before retrying: %s; the task took that much longer." % (seconds, why))
+            self.module.warn("Waited %.0f s %s; the task took that much longer." % (seconds, why))
         self.client.waits = []
         result = dict(result, requests=self.client.requests_sent,
                       elapsed=round(time.monotonic() - self.started, 3), **extra)

@@ -76,7 +76,7 @@ class ProviderPlugin:
         if error is not None:
             raise self.failure(error) from None
         for seconds, why in self.client.waits:
-            self.plugin.display.warning("%s: waited %.0f s before retrying: %s." % (self.name, seconds, why))
+            self.plugin.display.warning("%s: waited %.0f s %s." % (self.name, seconds, why))
         self.client.waits = []
         return value
 

@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -21,6 +22,7 @@ import harness  # pylint: disable=import-error
 import pytest
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _budget
+from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
@@ -119,10 +121,10 @@ def test_only_ngrok_has_a_budget_and_zero_turns_it_off():
 
 # ----- the file of one machine -----
 
-def test_the_window_file_is_private_under_tmpdir_and_never_holds_the_key(tmp_path):
+def test_the_window_file_is_private_under_tmpdir_and_never_holds_the_key():
     budget(5).take()
     path = window_path()
-    assert os.path.dirname(path) == os.environ["TMPDIR"] == str(tmp_path / "tmp")
+    assert os.path.dirname(path) == os.environ["TMPDIR"] == tempfile.gettempdir()
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
     text = open(path, encoding="ascii").read()
     assert harness.NGROK_KEY not in text and harness.NGROK_KEY not in path
@@ -223,3 +225,58 @@ def test_the_budget_url_is_shown_without_its_password():
     assert _budget.safe_url("redis://:pw@10.0.0.1:6380/2") == "redis://10.0.0.1:6380/2"
     assert _budget.safe_url("rediss://user:pw@host/0") == "rediss://host/0"
     assert _budget.check_url(None) is None and _budget.check_url("redis://:pw@127.0.0.1:6379/0") is None
+
+
+# ----- the client takes a slot before every attempt -----
+
+def client(emu, limit, **kw):
+    return Client(NGROK, emu.url, harness.NGROK_KEY, ModuleNames(NGROK), request_budget=limit, **kw)
+
+
+def slots_taken(c):
+    with open(c.budget.store.path, encoding="ascii") as handle:
+        return len(json.loads(handle.read())["times"])
+
+
+def test_every_attempt_takes_a_slot_retries_included(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=503, times=2)
+    c = client(emu, 10, retries=2)
+    assert c.get("get", c.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
+    assert c.requests_sent == 3 and slots_taken(c) == 3
+
+
+def test_a_client_over_its_budget_waits_instead_of_being_refused(emu):
+    emu.config(ngrok_rate_limit={"requests": 3, "window": WINDOW})
+    c = client(emu, 3, retries=0)
+    started = time.monotonic()
+    for dummy in range(7):
+        c.get("get", c.url("tunnel_sessions", "ts_demo_web01"))
+    assert emu.rate_limited() == 0 and c.requests_sent == 7
+    assert 2 * LIFE <= time.monotonic() - started < 2 * LIFE + SLACK  # three windows: 3 + 3 + 1
+
+
+def test_without_the_budget_the_same_work_is_refused(emu):
+    emu.config(ngrok_rate_limit={"requests": 3, "window": WINDOW})
+    c = client(emu, 0, retries=0)
+    with pytest.raises(ApiError) as info:
+        for dummy in range(7):
+            c.get("get", c.url("tunnel_sessions", "ts_demo_web01"))
+    assert info.value.http_status == 429 and emu.rate_limited() == 1 and c.budget is None
+
+
+def test_a_long_wait_for_a_slot_is_recorded_like_a_wait_the_server_asked_for(emu, monkeypatch):
+    monkeypatch.setenv(_budget.WINDOW_ENV, "4.5")  # a slot frees after 5.5 s, past NOTABLE_WAIT
+    c = client(emu, 1)
+    for dummy in range(2):
+        c.get("get", c.url("tunnel_sessions", "ts_demo_web01"))
+    ((seconds, why),) = c.waits
+    assert 5 < seconds < 5.5 + SLACK
+    assert why.startswith("for a free slot of the request budget that every process using this ngrok account on "
+                          "this machine shares (request_budget: 1 requests per 4.5 s)")
+
+
+def test_a_ping_client_takes_no_slot(emu):
+    c = Client(PING, emu.ping_url, harness.PING_KEY, ModuleNames(PING), request_budget=1)
+    for dummy in range(3):
+        c.get("get", c.url("sessions", "ps_demo_edge01", "status"))
+    assert c.budget is None and not os.listdir(os.environ["TMPDIR"])
