@@ -35,15 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from urllib.parse import urlsplit
-
-REDIS_IMPORT_ERROR = None
-try:
-    import redis
-except ImportError:  # pragma: no cover - exercised by a test that runs without the package
-    redis = None
-    REDIS_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 
@@ -75,6 +67,15 @@ return math.max(1, tonumber(frees[2]) + life - now)
 """
 
 
+def import_redis():
+    """The optional ``redis`` package, or None. Imported only for a Redis URL: it costs a part of a second."""
+    try:
+        import redis  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    return redis
+
+
 def safe_url(url):
     """``url`` without its password (and user), for messages."""
     parts = urlsplit(url)
@@ -95,7 +96,7 @@ def check_url(url):
                 "processes of this machine)")
     if not parts.hostname:
         return "it names no host"
-    if REDIS_IMPORT_ERROR is not None:
+    if import_redis() is None:
         return ("the Python library 'redis' is needed for a Redis URL and is not installed; install it "
                 "(pip install redis) in the Python that runs the tasks, or leave the option unset")
     return None
@@ -221,7 +222,7 @@ class FileWindow:
 class RedisWindow:
     """The window in a Redis sorted set, changed only by ``TAKE_SCRIPT`` (atomic, on the server's clock)."""
 
-    def __init__(self, url, account, life, timeout):
+    def __init__(self, redis, url, account, life, timeout):
         self.url = url
         self.key = "tunnels.sessions:budget:" + account
         self.life_us = int(life * 1e6)
@@ -250,6 +251,7 @@ class Budget:
         self.account = window_id(origin, auth_headers)
         self.timeout = timeout
         self.lock = threading.Lock()  # the workers of one client take slots one at a time
+        self.redis = None  # the package, once a Redis URL is used
         self.store = None if self.url else FileWindow(window_file(self.account), self.life)
         self.where = "through %s" % safe_url(self.url) if self.url else "on this machine"
         self.why = ("for a free slot of the request budget that every process using this %s account %s shares "
@@ -281,19 +283,21 @@ class Budget:
             return self.store.take(self.limit)
         try:
             return self.store.take(self.limit)
-        except redis.exceptions.RedisError as exc:
+        except self.redis.exceptions.RedisError as exc:
             raise self._redis_error(exc) from None
 
     def _connect(self):
         reason = check_url(self.url)
         if reason:
             raise ApiError("Taking a slot of the shared request budget at %s" % safe_url(self.url), reason)
+        self.redis = import_redis()
         try:
-            self.store = RedisWindow(self.url, self.account, self.life, self.timeout)
-        except (ValueError, redis.exceptions.RedisError) as exc:
+            self.store = RedisWindow(self.redis, self.url, self.account, self.life, self.timeout)
+        except (ValueError, self.redis.exceptions.RedisError) as exc:
             raise self._redis_error(exc) from None
 
     def _redis_error(self, exc):
+        redis = self.redis
         text = str(exc)
         password = urlsplit(self.url).password
         if password:
