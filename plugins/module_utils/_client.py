@@ -299,7 +299,8 @@ class Client:
         return cls(provider, opts["api_url"], opts["api_key"], names, timeout=float(opts["timeout"]),
                    retries=int(opts["retries"]), validate_certs=opts["validate_certs"],
                    ca_path=opts["ca_path"] or None, use_proxy=opts["use_proxy"],
-                   concurrency=int(opts["concurrency"]))
+                   concurrency=int(opts["concurrency"]), request_budget=int(opts["request_budget"]),
+                   budget_url=opts["request_budget_url"] or None)
 
     def close(self):
         self.session.close()

@@ -22,14 +22,15 @@ import os
 import ssl
 from urllib.parse import urlsplit
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._budget import check_url
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import split_scheme
 
 MAX_CONCURRENCY = 64
 # The defaults of the options that have one, for the argument spec and for plugins that leave them unset.
-DEFAULTS = dict(timeout=10.0, retries=3, validate_certs=True, use_proxy=True, concurrency=8)
+DEFAULTS = dict(timeout=10.0, retries=3, validate_certs=True, use_proxy=True, concurrency=8, request_budget=120)
 CONNECTION_OPTIONS = ("api_key", "api_url", "timeout", "retries", "validate_certs", "ca_path", "use_proxy",
-                      "concurrency")
+                      "concurrency", "request_budget", "request_budget_url")
 
 
 class ModuleNames:
@@ -88,7 +89,7 @@ def connection_spec(provider):
     # Imported here: controller plugins use the rest of this file without AnsibleModule's machinery.
     from ansible.module_utils.basic import env_fallback  # pylint: disable=import-outside-toplevel
 
-    return dict(
+    spec = dict(
         api_key=dict(type="str", no_log=True, fallback=(env_fallback, [provider.env["api_key"]])),
         api_url=dict(type="str", default=provider.default_url, fallback=(env_fallback, [provider.env["api_url"]])),
         timeout=dict(type="float", default=DEFAULTS["timeout"]),
@@ -97,6 +98,11 @@ def connection_spec(provider):
         ca_path=dict(type="path"),
         use_proxy=dict(type="bool", default=DEFAULTS["use_proxy"]),
     )
+    if provider.rate_window:  # a provider whose rolling window the shared request budget follows (ngrok)
+        spec.update(request_budget=dict(type="int", default=DEFAULTS["request_budget"]),
+                    request_budget_url=dict(type="str", no_log=True,  # may hold the Redis password
+                                            fallback=(env_fallback, [provider.env["request_budget_url"]])))
+    return spec
 
 
 def batch_spec():
@@ -217,6 +223,13 @@ def check_connection(provider, get, names):
         raise OptionError(names.label("timeout"), "it must be a number of seconds above 0, got %s" % opts["timeout"])
     if not 0 <= opts["retries"] <= 10:
         raise OptionError(names.label("retries"), "it must be between 0 and 10, got %s" % opts["retries"])
+    if not opts["request_budget"] >= 0:
+        raise OptionError(names.label("request_budget"), "it must be 0 (off) or more requests a minute, got %s"
+                          % opts["request_budget"])
+    reason = check_url(opts["request_budget_url"])
+    if reason:
+        raise OptionError(names.label("request_budget_url"), reason, "set %s to redis://[:password@]host:port/db, "
+                          "or leave it unset" % names.option("request_budget_url"))
     if not 1 <= opts["concurrency"] <= MAX_CONCURRENCY:
         raise OptionError(names.label("concurrency"), "it must be between 1 and %d, got %s"
                           % (MAX_CONCURRENCY, opts["concurrency"]))

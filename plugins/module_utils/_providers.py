@@ -60,8 +60,10 @@ class Provider:
 
 class NgrokProvider(Provider):
     name = "ngrok"
-    env = {"api_key": "NGROK_API_KEY", "api_url": "NGROK_API_URL"}
-    plugin_vars = {"api_key": "tunnels_sessions_ngrok_api_key", "api_url": "tunnels_sessions_ngrok_api_url"}
+    env = {"api_key": "NGROK_API_KEY", "api_url": "NGROK_API_URL", "request_budget_url": "TUNNELS_SESSIONS_BUDGET_URL"}
+    plugin_vars = {"api_key": "tunnels_sessions_ngrok_api_key", "api_url": "tunnels_sessions_ngrok_api_url",
+                   "request_budget": "tunnels_sessions_ngrok_request_budget",
+                   "request_budget_url": "tunnels_sessions_request_budget_url"}
     default_url = "https://api.ngrok.com"
     # ngrok: 120 API requests per rolling minute per account, and its 429 (ERR_NGROK_226) has no Retry-After.
     rate_window = 60.0

@@ -14,8 +14,9 @@ exact ``metadata``) and, with ``include_endpoints``, the endpoints, and puts one
 
 The first poll is the baseline (silent unless ``emit_initial``). A failed poll is never a transition: the
 source keeps what it knew, warns, backs off and polls again. Arguments: ``api_key`` (or ``NGROK_API_KEY``),
-``api_url`` (or ``NGROK_API_URL``), ``timeout``, ``retries``, ``validate_certs``, ``ca_path``, ``interval``
-(default 30), ``filter``, ``metadata``, ``include_endpoints`` (default true), ``emit_initial`` (default false).
+``api_url`` (or ``NGROK_API_URL``), ``timeout``, ``retries``, ``validate_certs``, ``ca_path``, ``request_budget``
+(default 120), ``request_budget_url`` (or ``TUNNELS_SESSIONS_BUDGET_URL``), ``interval`` (default 30), ``filter``,
+``metadata``, ``include_endpoints`` (default true), ``emit_initial`` (default false).
 
 Example:
 

@@ -280,3 +280,85 @@ def test_a_ping_client_takes_no_slot(emu):
     for dummy in range(3):
         c.get("get", c.url("sessions", "ps_demo_edge01", "status"))
     assert c.budget is None and not os.listdir(os.environ["TMPDIR"])
+
+
+# ----- the options, through modules run as real processes -----
+
+NGROK_MODULE = harness.TARGETS["ngrok_tunnel_session_info"]
+
+
+def test_a_module_over_its_budget_waits_and_warns_how_long_and_why(emu, monkeypatch):
+    monkeypatch.setenv(_budget.WINDOW_ENV, "4.5")  # a slot frees after 5.5 s, past the 5 s a warning needs
+    emu.config(ngrok_rate_limit={"requests": 1, "window": 4.5})
+    # A session that is not online costs two requests: its GET, then one listing that confirms api_url.
+    r = NGROK_MODULE.run(emu, id="ts_not_online", request_budget=1, retries=0)
+    assert r["found"] is False and r["requests"] == 2 and emu.rate_limited() == 0
+    (warning,) = harness.warnings_of(r)
+    assert warning.startswith("Waited ") and warning.endswith(
+        " s for a free slot of the request budget that every process using this ngrok account on this machine "
+        "shares (request_budget: 1 requests per 4.5 s); the task took that much longer.")
+    assert 5 <= int(warning.split()[1]) <= 5 + SLACK
+
+
+def test_a_damaged_window_file_is_replaced_with_a_warning_never_a_failure(emu):
+    shared = {"TMPDIR": os.environ["TMPDIR"]}
+    assert NGROK_MODULE.run(emu, env=shared, id="ts_demo_web01")["found"] is True
+    (path,) = [os.path.join(os.environ["TMPDIR"], n) for n in os.listdir(os.environ["TMPDIR"])
+               if n.startswith("tunnels-sessions-budget-")]
+    with open(path, "wb") as handle:
+        handle.write(b'{"times": [12.5, "half a line')
+    r = NGROK_MODULE.run(emu, env=shared, id="ts_demo_web01")
+    assert r["found"] is True and "failed" not in r
+    assert harness.warnings_of(r) == ["The request budget's window file %s was damaged (JSONDecodeError) and was "
+                                      "replaced; the requests it counted are forgotten." % path]
+    with open(path, encoding="ascii") as handle:
+        assert len(json.loads(handle.read())["times"]) == 1
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"request_budget": -1}, "Option request_budget is not usable: it must be 0 (off) or more requests a minute"),
+    ({"request_budget_url": "http://127.0.0.1:6379"}, "Option request_budget_url is not usable: only redis:// and "
+                                                      "rediss:// URLs are supported"),
+])
+def test_a_budget_option_that_cannot_be_used_fails_before_anything_is_sent(emu, args, words):
+    r = NGROK_MODULE.run(emu, id="ts_demo_web01", **args)
+    assert r["failed"] is True and r["msg"].startswith(words) and emu.requests() == []
+
+
+def test_an_unreachable_redis_from_the_environment_fails_the_task_without_its_password(emu, redis_server):
+    closed = redis_server.url.replace(str(redis_server.port), str(harness.free_port()))
+    result, proc = harness.run_module("ngrok_tunnel_session_info", {
+        "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01"},
+        env={"TUNNELS_SESSIONS_BUDGET_URL": closed})
+    assert result["failed"] is True and emu.requests() == []
+    assert result["msg"].startswith("Taking a slot of the shared request budget at redis://127.0.0.1:")
+    assert "check request_budget_url (or the TUNNELS_SESSIONS_BUDGET_URL environment variable)" in result["msg"]
+    assert redis_server.PASSWORD not in proc.stdout + proc.stderr and "Traceback" not in proc.stdout
+
+
+def test_without_the_redis_package_a_redis_url_is_a_clean_failure_naming_it(emu, tmp_path, redis_server):
+    import requests  # pylint: disable=import-outside-toplevel
+    site = os.path.dirname(os.path.dirname(requests.__file__))
+    bare = tmp_path / "site-packages"  # what a host with ansible-core and requests, but no redis, has
+    bare.mkdir()
+    for name in ("ansible", "requests", "urllib3", "idna", "certifi", "charset_normalizer"):
+        os.symlink(os.path.join(site, name), str(bare / name))
+    args = tmp_path / "args.json"
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
+        "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01", "request_budget_url": redis_server.url}}))
+    env = dict(harness.module_env(), PYTHONPATH=os.pathsep.join([harness.collections_dir(), str(bare)]))
+    proc = subprocess.run([sys.executable, "-S", "-m", "ansible_collections.tunnels.sessions.plugins.modules."
+                           "ngrok_tunnel_session_info", str(args)], capture_output=True, text=True, env=env,
+                          timeout=120, check=False, stdin=subprocess.DEVNULL)
+    result = json.loads(proc.stdout)
+    assert result["failed"] is True and emu.requests() == []
+    assert result["msg"] == ("Option request_budget_url is not usable: the Python library 'redis' is needed for a "
+                             "Redis URL and is not installed; install it (pip install redis) in the Python that runs "
+                             "the tasks, or leave the option unset; set request_budget_url (or the "
+                             "TUNNELS_SESSIONS_BUDGET_URL environment variable) to redis://[:password@]host:port/db, "
+                             "or leave it unset.")
+
+
+def test_ping_modules_have_no_request_budget(emu):
+    r = harness.TARGETS["ping_session_info"].run(emu, id="ps_demo_edge01", request_budget=5)
+    assert r["failed"] is True and "request_budget" in r["msg"] and emu.requests() == []
