@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -32,9 +33,12 @@ class Ansible:
         self.count = 0
 
     def env(self, extra=None):
+        """The environment of one ansible command: its own TMPDIR (so its own request budget window) unless
+        ``extra`` names one that several commands share."""
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("NGROK_", "PING_NETWORK_", "ANSIBLE_", "PYTHONPATH"))}
         env.update({
+            "TMPDIR": tempfile.mkdtemp(prefix="tmpdir-", dir=str(self.tmp)),
             "ANSIBLE_COLLECTIONS_PATH": str(self.collections),
             "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
