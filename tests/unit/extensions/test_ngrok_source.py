@@ -284,3 +284,23 @@ def test_a_poll_costs_one_request_per_page_of_each_listing(emu):
     run(scenario())
     paths = [r["path"].split("?")[0] for r in emu.requests()]
     assert paths.count("/tunnel_sessions") == 10 and paths.count("/endpoints") == 10 and len(paths) == 20
+
+
+def test_a_long_wait_for_a_slot_of_the_request_budget_is_a_warning(emu, caplog, monkeypatch):
+    monkeypatch.setenv("_TUNNELS_SESSIONS_BUDGET_WINDOW", "4.5")  # a slot frees after 5.5 s: past 5 s
+    caplog.set_level(logging.WARNING)
+
+    def warned():
+        return [r.getMessage() for r in caplog.records if "for a free slot of the request budget" in r.getMessage()]
+
+    async def scenario():
+        async with Run(args_for(emu, request_budget=1, include_endpoints=False)):
+            for dummy in range(400):  # the second poll waits for the first one's slot
+                if warned():
+                    return
+                await asyncio.sleep(0.05)
+
+    run(scenario())
+    assert warned()[0].startswith(source.NAME + ": waited ")
+    assert warned()[0].endswith("(request_budget: 1 requests per 4.5 s).")
+    assert emu.rate_limited() == 0

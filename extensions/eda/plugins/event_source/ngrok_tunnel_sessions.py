@@ -157,6 +157,9 @@ async def main(queue, args):
     backoff = Backoff(watcher.interval)
     for dummy in range(10 ** 9):  # ends when ansible-rulebook cancels the task, or on a fatal error
         result, exc = await asyncio.to_thread(guarded, watcher.poll, NGROK, watcher.front.redact)
+        for seconds, why in watcher.client.waits:  # long waits the server or the request budget asked for
+            LOG.warning("%s: waited %.0f s %s.", NAME, seconds, why)
+        watcher.client.waits = []
         if exc is not None:
             if not exc.transient:
                 raise SourceStop(watcher.front.redact("%s: %s" % (NAME, exc.msg))) from None
