@@ -344,8 +344,9 @@ def test_without_the_redis_package_a_redis_url_is_a_clean_failure_naming_it(emu,
     for name in ("ansible", "requests", "urllib3", "idna", "certifi", "charset_normalizer"):
         os.symlink(os.path.join(site, name), str(bare / name))
     args = tmp_path / "args.json"
-    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
-        "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01", "request_budget_url": redis_server.url}}))
+    module_args = {"api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01",
+                   "request_budget_url": redis_server.url}
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
     env = dict(harness.module_env(), PYTHONPATH=os.pathsep.join([harness.collections_dir(), str(bare)]))
     proc = subprocess.run([sys.executable, "-S", "-m", "ansible_collections.tunnels.sessions.plugins.modules."
                            "ngrok_tunnel_session_info", str(args)], capture_output=True, text=True, env=env,
