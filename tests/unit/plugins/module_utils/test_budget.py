@@ -114,6 +114,31 @@ def test_the_window_is_one_per_account_origin_and_key():
     assert budget(2, key="Bearer " + harness.NGROK_KEY).account == budget(2).account  # the same key, sent once
 
 
+def test_a_request_that_never_finds_a_free_slot_fails_clearly_after_some_windows(monkeypatch):
+    monkeypatch.setenv(_budget.WINDOW_ENV, "0.1")
+    monkeypatch.setattr(_budget, "MAX_WAIT_WINDOWS", 2)  # 2 windows of 1.1 s instead of 10
+    stop = threading.Event()
+    greedy = budget(1000)  # another process with a larger budget keeps taking slots
+
+    def keep_taking():
+        while not stop.wait(0.01):
+            greedy.take()
+
+    greedy.take()  # the window is not empty when this process first looks
+    thread = threading.Thread(target=keep_taking, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(ApiError) as info:
+            budget(1).take()
+        assert 2.2 <= time.monotonic() - started < 2.2 + SLACK
+    finally:
+        stop.set()
+        thread.join(10)
+    assert info.value.msg.startswith("Waiting for a free slot of the shared request budget on this machine failed: "
+                                     "none came free in 2 s") and info.value.transient
+
+
 def test_only_ngrok_has_a_budget_and_zero_turns_it_off():
     assert budget(0) is None
     assert _budget.budget_for(PING, ORIGIN, PING.auth_headers(harness.PING_KEY), 120) is None
