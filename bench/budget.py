@@ -70,7 +70,7 @@ def leg(emu, collections, tmp, options, budget):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--listings", type=int, default=2, help="listings each playbook reads")
     parser.add_argument("--sessions", type=int, default=2500, help="online sessions of the account")
@@ -86,9 +86,9 @@ def main():
             collections = install(tmp)
             print("(i) %d playbooks at once, each reading %d listings of %d pages: %d requests where the window "
                   "allows %d per %g s" % (options.processes, options.listings, pages, need, options.limit,
-                                           options.window))
-            for name, budget in (("off (request_budget: 0)", 0), ("on  (request_budget: %d)" % options.limit,
-                                                                    options.limit)):
+                                          options.window))
+            legs = (("off (request_budget: 0)", 0), ("on  (request_budget: %d)" % options.limit, options.limit))
+            for name, budget in legs:
                 refused, sent, wall = leg(emu, collections, tmp, options, budget)
                 floor = (math.ceil(sent / float(options.limit)) - 1) * options.window
                 rate = sent * options.window / options.limit

@@ -255,8 +255,7 @@ class Budget:
         self.store = None if self.url else FileWindow(window_file(self.account), self.life)
         self.where = "through %s" % safe_url(self.url) if self.url else "on this machine"
         self.why = ("for a free slot of the request budget that every process using this %s account %s shares "
-                    "(request_budget: %d requests per %s s)" % (provider.name, self.where, self.limit,
-                                                              ("%g" % window)))
+                    "(request_budget: %d requests per %g s)" % (provider.name, self.where, self.limit, window))
 
     def take(self):
         """Take a slot, waiting for one to free if the window is full. Returns the seconds it waited."""

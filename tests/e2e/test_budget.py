@@ -138,8 +138,8 @@ def test_two_machines_share_one_window_through_redis(ansible, emu, tmp_path, red
         assert not [n for n in os.listdir(folder) if n.startswith("tunnels-sessions-budget-")], "Redis, not files"
 
 
-def test_a_playbook_killed_while_it_holds_the_window_blocks_the_next_no_longer_than_the_window(ansible, emu,
-                                                                                             tmp_path):
+def test_a_playbook_killed_while_it_holds_the_window_blocks_the_next_no_longer_than_the_window(
+        ansible, emu, tmp_path):
     account(emu)
     here = machine(emu, tmp_path, "here")
     play, dummy = files(ansible, LIMIT)
