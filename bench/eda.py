@@ -44,7 +44,8 @@ BIN = pathlib.Path(sys.executable).parent
 async def detection_latency(emu, transitions=20):
     queue = asyncio.Queue()
     task = asyncio.create_task(ngrok_source.main(queue, {"api_key": harness.NGROK_KEY, "api_url": emu.url,
-                                                         "interval": 1, "retries": 0}))
+                                                         "interval": 1, "retries": 0,
+                                                         "request_budget": 0}))  # latency of the source alone
     latencies = []
     try:
         await asyncio.sleep(2)  # the baseline

@@ -63,7 +63,9 @@ def play(tmp, collections, tasks, name, inventory="localhost,", hosts="localhost
     body = "\n".join("    " + line for line in tasks.strip().splitlines())
     path.write_text("- hosts: %s\n  gather_facts: false\n  tasks:\n" % hosts + body + "\n")
     times = tmp / (name + ".json")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+    # Each playbook its own TMPDIR, so its own request budget window: one run as a user starts it.
+    env = dict(os.environ, TMPDIR=tempfile.mkdtemp(prefix="tmpdir-", dir=str(tmp)),
+               ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"), ANSIBLE_CALLBACKS_ENABLED="bench_timer",
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", BENCH_TIMES=str(times),
                **(env or {}))
@@ -142,7 +144,7 @@ def run_module(args):
             "run_name='__main__')\n")
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", code, handle.name], capture_output=True, text=True, check=True,
-                          env=harness.module_env())
+                          env=harness.module_env({"TMPDIR": tempfile.mkdtemp(prefix="tmpdir-")}))  # its own window
     wall = time.monotonic() - start
     os.unlink(handle.name)
     peak_kb = int(proc.stderr.split("PEAK_KB")[1].split()[0])

@@ -77,6 +77,30 @@ options:
       - Only C(http) and C(https) URLs, without credentials, query or fragment.
     type: str
     default: https://api.ngrok.com
+  request_budget:
+    description:
+      - Requests per rolling minute that every process using this ngrok account shares (all tasks, forks,
+        lookups, inventory syncs and event sources that send this key to this O(api_url)). Before each request,
+        and each retry, the collection takes a slot from one shared window, and waits for the next free one
+        when the window already holds this many. ngrok allows 120 per account; give less when other tools
+        use the account too.
+      - A process whose value is smaller waits when the shared count reaches its own value.
+      - A slot frees 61 seconds after it was taken (ngrok counts a request when it arrives). A wait longer than
+        5 seconds is a warning.
+      - V(0) turns the budget off for this task or plugin.
+    type: int
+    default: 120
+  request_budget_url:
+    description:
+      - Where the shared window lives. Unset, a file under the temporary directory (E(TMPDIR)), private to the
+        user, shared by the processes of this machine.
+      - "V(redis://[:password@]host:port/db) (or V(rediss://) for TLS): a Redis server, so that processes on
+        several machines (AWX or Automation Controller execution nodes, EDA controller) share one window. Needs
+        the C(redis) Python package where the tasks run. A server that cannot be reached fails the task; the
+        message names the URL without its password."
+      - Neither the file nor Redis ever holds the key, only a hash of it and the API's address.
+      - If not set, the value of the E(TUNNELS_SESSIONS_BUDGET_URL) environment variable is used.
+    type: str
 """
 
     PING = r"""
@@ -117,6 +141,29 @@ options:
     ini:
       - section: tunnels_sessions
         key: ngrok_api_url
+  request_budget:
+    description:
+      - Requests per rolling minute that every process using this ngrok account shares (tasks, lookups,
+        inventory syncs, event sources); a request waits for a free slot instead of being refused. ngrok allows
+        120; give less when other tools use the account too. V(0) turns the budget off.
+      - See O(tunnels.sessions.ngrok_tunnel_session_info#module:request_budget) for how the window works.
+    type: int
+    default: 120
+    vars:
+      - name: tunnels_sessions_ngrok_request_budget
+    ini:
+      - section: tunnels_sessions
+        key: ngrok_request_budget
+  request_budget_url:
+    description:
+      - Where the shared window lives. Unset, a private file under the temporary directory (E(TMPDIR)), shared
+        by the processes of this machine; V(redis://[:password@]host:port/db), a Redis server shared by several
+        machines (needs the C(redis) Python package). Neither ever holds the key.
+    type: str
+    env:
+      - name: TUNNELS_SESSIONS_BUDGET_URL
+    vars:
+      - name: tunnels_sessions_request_budget_url
 """
 
     PLUGINS_PING = r"""
@@ -160,4 +207,23 @@ options:
     ini:
       - section: tunnels_sessions
         key: ngrok_api_url
+  request_budget:
+    description:
+      - Requests per rolling minute that every process using this ngrok account shares (tasks, lookups,
+        inventory syncs, event sources); a request waits for a free slot instead of being refused. ngrok allows
+        120; give less when other tools use the account too. V(0) turns the budget off.
+      - See O(tunnels.sessions.ngrok_tunnel_session_info#module:request_budget) for how the window works.
+    type: int
+    default: 120
+    ini:
+      - section: tunnels_sessions
+        key: ngrok_request_budget
+  request_budget_url:
+    description:
+      - Where the shared window lives. Unset, a private file under the temporary directory (E(TMPDIR)), shared
+        by the processes of this machine; V(redis://[:password@]host:port/db), a Redis server shared by several
+        machines (needs the C(redis) Python package). Neither ever holds the key.
+    type: str
+    env:
+      - name: TUNNELS_SESSIONS_BUDGET_URL
 """

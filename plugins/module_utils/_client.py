@@ -23,6 +23,7 @@ import time
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from ansible_collections.tunnels.sessions.plugins.module_utils import _wording as wording
+from ansible_collections.tunnels.sessions.plugins.module_utils._budget import budget_for
 from ansible_collections.tunnels.sessions.plugins.module_utils._failures import Failure
 from ansible_collections.tunnels.sessions.plugins.module_utils._redact import Redactor
 from ansible_collections.tunnels.sessions.plugins.module_utils._retry import RETRY_STATUSES, Hold, pause
@@ -106,7 +107,7 @@ class Client:
     """
 
     def __init__(self, provider, api_url, api_key, names, timeout=10.0, retries=3, validate_certs=True,
-                 ca_path=None, use_proxy=True, concurrency=8):
+                 ca_path=None, use_proxy=True, concurrency=8, request_budget=120, budget_url=None):
         self.provider = provider
         self.names = names
         self.api_url = api_url.rstrip("/")
@@ -117,6 +118,9 @@ class Client:
         self.origin = origin(self.api_url)
         self._redactor = Redactor(provider.secrets(api_key))
         self._hold = Hold()
+        # The account's shared request budget (ngrok only; None for Ping Network or request_budget 0).
+        self.budget = budget_for(provider, self.origin, provider.auth_headers(api_key), request_budget, budget_url,
+                                 timeout, names)
         self._lock = threading.Lock()
         self._sent = 0
         self._tallies = set()
@@ -129,7 +133,8 @@ class Client:
         return cls(provider, opts["api_url"], opts["api_key"], names, timeout=float(opts["timeout"]),
                    retries=int(opts["retries"]), validate_certs=opts["validate_certs"],
                    ca_path=opts["ca_path"] or None, use_proxy=opts["use_proxy"],
-                   concurrency=int(opts["concurrency"]))
+                   concurrency=int(opts["concurrency"]), request_budget=int(opts.get("request_budget") or 0),
+                   budget_url=opts.get("request_budget_url") or None)
 
     def close(self):
         self._transport.close()
@@ -201,6 +206,7 @@ class Client:
         deadline = None
         while True:  # ends: each turn returns, raises, follows one of MAX_REDIRECTS, or spends one of `retries`
             self._hold.wait()
+            self._take_slot()
             if deadline is None:
                 deadline = time.monotonic() + self.timeout
             self._count_request()
@@ -219,10 +225,16 @@ class Client:
                     return outcome, attempt + 1
                 seconds, why = pause(self.provider, attempt, outcome.status, outcome.headers)
             if why and seconds > NOTABLE_WAIT:
-                self._count_wait(seconds, why)
+                self._count_wait(seconds, "before retrying: " + why)
             self._hold.extend(seconds)
             attempt += 1
             deadline = None
+
+    def _take_slot(self):
+        """Before an attempt: a slot of the account's shared request budget (``_budget``), a long wait counted."""
+        waited = self.budget.take() if self.budget is not None else 0.0
+        if waited > NOTABLE_WAIT:
+            self._count_wait(waited, self.budget.why)
 
     def _follow(self, url, answer, what, redirects):
         """Where a redirect leads, when it may be followed: same scheme, host and port, and not too many."""
@@ -249,6 +261,7 @@ class Client:
         here: a stream's owner reconnects on its own terms. Call from the thread that reads the stream.
         """
         self._hold.wait()
+        self._take_slot()
         self._count_request()
         outcome = self._transport.open_stream(url, headers, self.timeout, idle_timeout)
         if isinstance(outcome, Failure):

@@ -71,5 +71,5 @@ class FrontEnd:
     def report_waits(self, tally):
         """One warning per wait longer than a few seconds that the server asked for, in ``tally``."""
         for seconds, why in tally.waits:
-            self.warn("Waited %.0f s before retrying: %s; %s took that much longer."
+            self.warn("Waited %.0f s %s; %s took that much longer."
                       % (seconds, why, self.names.doing))

@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._budget import check_url
 from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
     TYPE_WORDS,
     as_type,
@@ -204,6 +205,12 @@ TABLE = (
            todo="point it at a PEM file of the CA certificates that signed the API's certificate, or leave it unset "
                 "to use the system's"),
     Option("use_proxy", "bool", default=True),
+    # The account's shared request budget (_budget): ngrok's rolling minute, so ngrok only.
+    Option("request_budget", "int", default=120, minimum=0, providers=("ngrok",),
+           vars={"ngrok": "tunnels_sessions_ngrok_request_budget"}, ini={"ngrok": "ngrok_request_budget"}),
+    Option("request_budget_url", "str", providers=("ngrok",), no_log=True, check=check_url,
+           env={"ngrok": "TUNNELS_SESSIONS_BUDGET_URL"}, vars={"ngrok": "tunnels_sessions_request_budget_url"},
+           todo="set {option} to redis://[:password@]host:port/db, or leave it unset"),
     Option("concurrency", "int", group=BATCH, default=8, minimum=1, maximum=MAX_CONCURRENCY),
     Option("wait_timeout", "int", group=WAIT, default=300, minimum=0, unit="seconds"),
     Option("wait_sleep", "int", group=WAIT, default=5, minimum=1, unit="seconds"),

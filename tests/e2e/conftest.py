@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -17,7 +18,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from harness import emu, emulator_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
+from harness import emu, emulator_server, own_budget_window, redis_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
 
 BIN = pathlib.Path(sys.executable).parent
 
@@ -38,9 +39,12 @@ class Ansible:
         self.count = 0
 
     def env(self, extra=None):
+        """The environment of one ansible command: its own TMPDIR (so its own request budget window) unless
+        ``extra`` names one that several commands share."""
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("NGROK_", "PING_NETWORK_", "ANSIBLE_", "PYTHONPATH"))}
         env.update({
+            "TMPDIR": tempfile.mkdtemp(prefix="tmpdir-", dir=str(self.tmp)),
             "ANSIBLE_COLLECTIONS_PATH": str(self.collections),
             "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
             "ANSIBLE_PYTHON_INTERPRETER": sys.executable,

@@ -17,22 +17,22 @@ from conftest import BIN  # pylint: disable=import-error
 CREDENTIAL_TYPE = harness.ROOT / "examples" / "awx" / "credential_type.yml"
 
 
-def injected_env(emu):
+def injected_env(emu, **more):
     """The environment AWX builds from the credential type's injectors for one credential."""
     injectors = yaml.safe_load(CREDENTIAL_TYPE.read_text())["injectors"]["env"]
-    inputs = {"ngrok_api_key": harness.NGROK_KEY, "ping_network_api_key": harness.PING_KEY,
-              "ngrok_api_url": emu.url, "ping_network_api_url": emu.ping_url}
+    inputs = dict({"ngrok_api_key": harness.NGROK_KEY, "ping_network_api_key": harness.PING_KEY,
+                   "ngrok_api_url": emu.url, "ping_network_api_url": emu.ping_url}, **more)
     return {name: jinja2.Template(template).render(**inputs) for name, template in injectors.items()}
 
 
-def runner_job(ansible, emu, tmp_path, extravars, playbook="preflight.yml"):
+def runner_job(ansible, emu, tmp_path, extravars, playbook="preflight.yml", credential=None):
     data = tmp_path / "job"
     (data / "project").mkdir(parents=True)
     (data / "env").mkdir()
     (data / "inventory").mkdir()
     shutil.copy(harness.ROOT / "examples" / playbook, data / "project" / playbook)
     (data / "inventory" / "hosts").write_text("localhost ansible_connection=local\n")
-    env = dict(injected_env(emu), ANSIBLE_COLLECTIONS_PATH=str(ansible.collections),
+    env = dict(injected_env(emu, **(credential or {})), ANSIBLE_COLLECTIONS_PATH=str(ansible.collections),
                ANSIBLE_PYTHON_INTERPRETER=str(BIN / "python"), ANSIBLE_LOCALHOST_WARNING="false")
     (data / "env" / "envvars").write_text(yaml.safe_dump(env))
     (data / "env" / "extravars").write_text(yaml.safe_dump(extravars))
@@ -80,12 +80,26 @@ def test_awx_style_job_heals_an_agent_without_leaking_keys(ansible, emu, tmp_pat
     assert_no_key_in_artifacts(proc, artifacts)
 
 
+def test_a_redis_url_in_the_credential_puts_the_jobs_request_budget_in_redis(ansible, emu, tmp_path, redis_server):
+    import redis  # pylint: disable=import-outside-toplevel,import-error
+    proc, artifacts = runner_job(ansible, emu, tmp_path, {"ngrok_session_ids": ["ts_demo_web01"],
+                                                          "ping_session_ids": ["ps_demo_edge01"]},
+                                 credential={"request_budget_url": redis_server.url})
+    assert (artifacts / "status").read_text() == "successful", proc.stdout + proc.stderr
+    windows = redis.Redis.from_url(redis_server.url).keys("tunnels.sessions:budget:*")
+    assert len(windows) == 1, "the job's ngrok requests took their slots from the shared window"
+    assert_no_key_in_artifacts(proc, artifacts)
+    assert not [t for t in [proc.stdout, (artifacts / "stdout").read_text()] + [
+        e.read_text() for e in (artifacts / "job_events").glob("*.json")] if redis_server.PASSWORD in t]
+
+
 def test_credential_type_defaults_the_urls_when_left_empty(emu):
     injectors = yaml.safe_load(CREDENTIAL_TYPE.read_text())["injectors"]["env"]
     env = {name: jinja2.Template(t).render(ngrok_api_key="k", ping_network_api_key="p", ngrok_api_url="",
                                            ping_network_api_url="") for name, t in injectors.items()}
     assert env["NGROK_API_URL"] == "https://api.ngrok.com"
     assert env["PING_NETWORK_API_URL"] == "https://api.pingnetwork.io/customer/v2"
+    assert env["TUNNELS_SESSIONS_BUDGET_URL"] == "", "left empty: each job keeps a window of its own"
 
 
 def test_execution_environment_requirements_reach_ansible_builder(ansible, tmp_path):

@@ -77,7 +77,7 @@ def test_awx_docs_show_the_example_credential_type():
     blocks = [yaml.safe_load(b) for b in re.findall(r"\.\. code-block:: yaml\n\n((?:    .*\n|\n)+)", page)]
     assert credential["inputs"] in blocks and credential["injectors"] in blocks
     assert set(credential["injectors"]["env"]) == {"NGROK_API_KEY", "PING_NETWORK_API_KEY", "NGROK_API_URL",
-                                                   "PING_NETWORK_API_URL"}
+                                                   "PING_NETWORK_API_URL", "TUNNELS_SESSIONS_BUDGET_URL"}
 
 
 def test_heal_then_deploy_restarts_the_agent_that_lost_its_tunnels(ansible, emu):

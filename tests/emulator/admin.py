@@ -71,7 +71,9 @@ class Admin:
                     state.log = []
                     state.max_in_flight = state.in_flight
                 log, peak, now = list(state.log), state.max_in_flight, state.in_flight
-            return self.send(200, {"requests": log, "max_in_flight": peak, "in_flight": now})
+                refused = dict(state.rate_limited)
+            return self.send(200, {"requests": log, "max_in_flight": peak, "in_flight": now,
+                                   "rate_limited": refused})
         if seg[:1] == ["ngrok"] and self.ngrok_admin(seg[1:], body):
             return None
         if seg[:1] == ["ping"] and self.ping_admin(seg[1:], body):

@@ -47,7 +47,8 @@ Standard library only. One loopback port serves:
     line and headers too); ``"gzip_bomb": <bytes>`` answers a gzip body that inflates to that many zero bytes.
   - ``POST /_emulator/ngrok/endpoints`` (body: endpoint fields, ``tunnel_session_id`` or none for a cloud
     endpoint); adding a tunnel also adds its agent endpoint, as an agent does.
-  - ``GET|PUT /_emulator/config``: ``ngrok_rate_limit`` ``{"requests": 120, "window": 60}`` or null,
+  - ``GET|PUT /_emulator/config``: ``ngrok_rate_limit`` ``{"requests": 120, "window": 60}`` or null
+    (``"count_refused": true`` counts refused requests against the window too: a harsher server),
     ``ping_rate_limit`` (same shape, null by default: Ping publishes no numbers), ``ping_auth``
     ``"raw"`` (default) | ``"bearer"`` | ``"either"``, ``latency`` (seconds added to every API answer),
     ``ngrok_restart_delay`` (seconds, default 1; or ``ngrok_restart_after_requests``: back from the (n+1)-th
@@ -60,6 +61,7 @@ Standard library only. One loopback port serves:
   - ``GET /_emulator/requests`` what was asked (method, path, headers, body, ``at``: the emulator's monotonic
     clock when it arrived) and the most requests it ever
     served at once since it was cleared (``max_in_flight``), and now (``in_flight``); ``DELETE`` clears them.
+    ``rate_limited`` counts the requests each provider's rate limit refused since the last ``reset``.
 
 Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT`` and the
 ``export`` lines that point the collection's environment variables at it.

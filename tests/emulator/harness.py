@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import pathlib
+import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -139,6 +141,9 @@ class Emulator:
     def limits(self, scope):
         """A scope's Ping Network limits as the emulator holds them (None: none set)."""
         return self.admin("GET", "/ping/limits/" + scope)["limits"]
+    def rate_limited(self, provider="ngrok"):
+        """How many requests the provider's rate limit refused (HTTP 429) since the last reset."""
+        return self.admin("GET", "/requests")["rate_limited"][provider]
 
     def max_in_flight(self):
         return self.admin("GET", "/requests")["max_in_flight"]
@@ -253,16 +258,29 @@ def run_module(name, args, env=None, without_requests=False, timeout=120):
         cmd = [sys.executable, "-c", code, args_file]
     else:
         cmd = [sys.executable, "-m", target, args_file]
+    own_tmp = tempfile.mkdtemp(prefix="process-")  # its own request budget window unless env sets TMPDIR
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=module_env(env),
-                              check=False, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=module_env(dict({"TMPDIR": own_tmp}, **(env or {}))), check=False,
+                              stdin=subprocess.DEVNULL)
     finally:
         os.unlink(args_file)
+        shutil.rmtree(own_tmp, ignore_errors=True)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("{"):
             result = json.loads(line)
     return result, proc
+
+
+@pytest.fixture(autouse=True)
+def own_budget_window(tmp_path_factory, monkeypatch):
+    """Each test its own temporary directory, so its own request budget window (DESIGN: one per account and
+    machine): the budget paces no test that is not about it. ``run_module`` gives each process its own too."""
+    collections_dir()  # its link stays under the real temporary directory
+    folder = tmp_path_factory.mktemp("tmpdir")  # beside tmp_path, which tests expect empty
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
 
 
 @pytest.fixture(scope="session")
@@ -293,3 +311,47 @@ def tls_emulator(tmp_path_factory):
                          client_context=context)
     yield emu, str(folder / "ca.pem")
     stop_emulator(emu)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A real redis-server (Debian's) on a loopback port, with a password and nothing written to disk."""
+
+    PASSWORD = "redis-SECRET-41f0c2"
+
+    def __init__(self, folder):
+        binary = shutil.which("redis-server") or "/usr/sbin/redis-server"
+        assert os.path.exists(binary), "redis-server is installed (apt-get install -y redis-server)"
+        self.port = free_port()
+        self.url = "redis://:%s@127.0.0.1:%d/0" % (self.PASSWORD, self.port)
+        self.safe_url = "redis://127.0.0.1:%d/0" % self.port
+        self.log = folder / ("redis-%d.log" % self.port)
+        with open(self.log, "w", encoding="utf-8") as out:
+            self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--requirepass", self.PASSWORD, "--dir", str(folder)],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        for dummy in range(200):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            assert self.proc.poll() is None, self.log.read_text()
+            time.sleep(0.05)
+        raise AssertionError("redis-server did not listen on %d: %s" % (self.port, self.log.read_text()))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of the test's own, stopped (by its PID) when the test ends."""
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()

@@ -62,6 +62,7 @@ class State(NgrokState, PingState):
         self.log = []
         self.config = copy.deepcopy(DEFAULT_CONFIG)
         self.windows = {}  # (provider, key) -> deque of the monotonic times of the requests it served
+        self.rate_limited = {"ngrok": 0, "ping": 0}  # requests each provider's rate limit refused (HTTP 429)
         self.pending = []  # changes waiting for a number of API requests: [left, path substring, action]
         self.reset_ngrok(seed)
         self.reset_ping(seed)
@@ -97,7 +98,7 @@ class State(NgrokState, PingState):
 
         Returns None when no limit applies, else ``(allowed, limit, remaining, reset_seconds)``.
         Refused requests do not count (ngrok does not say whether they do; counting them would only
-        lengthen a lock-out).
+        lengthen a lock-out) unless the rule says ``"count_refused": true`` (a harsher server).
         """
         rule = self.config.get(provider + "_rate_limit")
         if not rule:
@@ -108,7 +109,9 @@ class State(NgrokState, PingState):
         while hits and hits[0] <= now - window:
             hits.popleft()
         allowed = len(hits) < limit
-        if allowed:
+        if allowed or rule.get("count_refused"):
             hits.append(now)
+        if not allowed:
+            self.rate_limited[provider] += 1
         reset = (hits[0] + window - now) if hits else 0.0
         return allowed, limit, max(0, limit - len(hits)), max(0, math.ceil(reset))

@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from harness import emu, emulator_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
+from harness import emu, emulator_server, own_budget_window, redis_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
 
 from ansible.plugins.loader import init_plugin_loader  # noqa: E402  pylint: disable=wrong-import-position
 from ansible.utils.collection_loader import AnsibleCollectionConfig  # noqa: E402  pylint: disable=wrong-import-position

@@ -11,6 +11,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -106,6 +107,20 @@ def test_ngrok_rate_limit_answers_as_ngrok_documents(emu, rule):
         h.lower().startswith("x-ratelimit") for h in info.value.headers)
     other_key = {"Authorization": "Bearer forbidden-" + harness.NGROK_KEY, "Ngrok-Version": "2"}
     assert get(emu.url + "/tunnel_sessions/ts_demo_web01", other_key)[0] == 403, "the limit is per account"
+    assert emu.rate_limited() == 1, "each refusal is counted, so a test can assert that none happened"
+
+
+def test_a_harsh_ngrok_window_counts_refused_requests_too(emu):
+    emu.config(ngrok_rate_limit={"requests": 2, "window": 2.0, "count_refused": True})
+    url = emu.url + "/tunnel_sessions/ts_demo_web01"
+    assert [get(url, NGROK_HEADERS)[0] for dummy in range(2)] == [200, 200]
+    time.sleep(1.0)
+    assert get(url, NGROK_HEADERS)[0] == 429  # refused, and counted from now
+    time.sleep(1.5)  # the two answered requests have left the window (by 0.5 s); the refused one has not
+    codes = [get(url, NGROK_HEADERS)[0] for dummy in range(2)]
+    assert codes == [200, 429] and emu.rate_limited() == 2
+    emu.reset()
+    assert emu.rate_limited() == 0
 
 
 def test_ping_rate_limit_headers_count_down_and_reset(emu):

