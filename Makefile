@@ -36,16 +36,18 @@ emulator: $(RUNTIME)
 
 ## make check: the fast loop: unit tests (over every core) and the linters, side by side.
 check: $(STAMP)
+	bash tools/test-packages.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/check.sh
 
 ## make test: every test and every gate.
 test: unit e2e integration sanity lint docs-lint importer docs
 
 unit: $(STAMP)
+	bash tools/test-packages.sh
 	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q -n auto
 
 e2e: $(STAMP)
-	bash tools/sshd-setup.sh
+	bash tools/test-packages.sh
 	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q -n auto
 
 ## ansible-test integration: one target per module, each against the emulator its setup target starts.

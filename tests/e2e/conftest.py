@@ -119,7 +119,7 @@ def ansible(tmp_path_factory):
 def sshd(tmp_path):
     """A real OpenSSH server on a loopback port, accepting one key for root; yields (port, private key path)."""
     binary = shutil.which("sshd") or "/usr/sbin/sshd"
-    assert os.path.exists(binary), "openssh-server is installed by make test (tools/sshd-setup.sh)"
+    assert os.path.exists(binary), "openssh-server is installed by make test (tools/test-packages.sh)"
     folder = tmp_path / "sshd"
     folder.mkdir()
     for name in ("host", "client"):
