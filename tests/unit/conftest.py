@@ -13,12 +13,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
 from harness import emu, emulator_server, own_budget_window, redis_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
 
-from ansible.plugins.loader import init_plugin_loader  # noqa: E402  pylint: disable=wrong-import-position
-from ansible.utils.collection_loader import AnsibleCollectionConfig  # noqa: E402  pylint: disable=wrong-import-position
+try:
+    from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+except ImportError:  # ansible-test's context for module tests: only ansible.module_utils, its own loader set up
+    init_plugin_loader = AnsibleCollectionConfig = None
 
 if harness.collections_dir() not in sys.path:
     sys.path.insert(0, harness.collections_dir())
 # Before any test module imports the collection: a package imported past the loader carries no collection
 # metadata, and the plugin loader then finds none of its plugins. ansible-test units has set it up already.
-if AnsibleCollectionConfig.collection_finder is None:
+if AnsibleCollectionConfig is not None and AnsibleCollectionConfig.collection_finder is None:
     init_plugin_loader([harness.collections_dir()])

@@ -1,17 +1,21 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Controller plugins as Ansible loads them (its plugin loader over this source tree), and what they warn."""
+"""Controller plugins as Ansible loads them (its plugin loader over this source tree), and what they warn.
+
+Ansible's controller code is imported inside the fixtures: ansible-test runs the module tests below this folder
+where only ``ansible.module_utils`` can be imported.
+"""
 
 import pytest
-from ansible.plugins.loader import inventory_loader, lookup_loader
-from ansible.utils.display import Display
 
 
 @pytest.fixture(scope="session")
 def loaders():
     """Ansible's plugin loaders, finding ``tunnels.sessions`` in this source tree (``tests/unit/conftest.py``
     set the collection loader up)."""
+    from ansible.plugins.loader import inventory_loader, lookup_loader  # pylint: disable=import-outside-toplevel
+
     return {"lookup": lookup_loader, "inventory": inventory_loader}
 
 
@@ -33,6 +37,8 @@ class Warnings:
     """The warnings Ansible shows while a test runs (``[WARNING]: ...`` on stderr), one string each."""
 
     def __init__(self, capsys):
+        from ansible.utils.display import Display  # pylint: disable=import-outside-toplevel
+
         self.capsys = capsys
         # Ansible shows a warning once per process; a test must see its own even when another showed it first.
         Display()._warns.clear()  # pylint: disable=protected-access
