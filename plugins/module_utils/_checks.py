@@ -7,7 +7,7 @@
 # Do not use this from other collections or standalone plugins/modules!
 
 """Whether a value can be used at all: of its option's type (where Ansible did not type it), an API URL, an
-API key, a CA bundle.
+API key, a CA bundle, a session id.
 
 Each ``check_*`` returns the reason a value cannot be used, in the user's words, or None; ``as_type`` raises.
 The rows of ``_options.TABLE`` call them, and the message around the reason names the setting.
@@ -39,6 +39,17 @@ def check_api_url(api_url):
         return "it must not carry a query or fragment"
     if port is not None and not 0 < port < 65536:
         return "its port is out of range"
+    return None
+
+
+def check_id(value):
+    """Why ``value`` cannot be a session id (one URL path segment), or None when it is fine."""
+    if not isinstance(value, str) or not value.strip():
+        return "it is empty"
+    if value in (".", ".."):
+        return "'.' and '..' are not ids"
+    if "/" in value:
+        return "ids cannot contain '/'"
     return None
 
 

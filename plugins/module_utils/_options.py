@@ -31,6 +31,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
     check_api_key,
     check_api_url,
     check_ca_path,
+    check_id,
 )
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
 
@@ -332,17 +333,6 @@ class PluginNames(ModuleNames):
 
     def missing_requests(self):
         return "the Python library 'requests' is not installed %s." % self.MISSING_WHERE[self.kind]
-
-
-def check_id(value):
-    """Return a reason why ``value`` cannot be a session id, or None when it is fine."""
-    if not isinstance(value, str) or not value.strip():
-        return "it is empty"
-    if value in (".", ".."):
-        return "'.' and '..' are not ids"
-    if "/" in value:
-        return "ids cannot contain '/'"
-    return None
 
 
 def check_ids(names, option, values, single=False):
