@@ -31,7 +31,7 @@ def test_the_demo_shows_each_session_refuses_the_unhealthy_deploy_and_heals_twic
     assert re.search(r'"Ping Network session ps_demo_edge01 \(client [^)]+\): connected"', healthy)
     assert "DEPLOYING: every session is healthy" in healthy
     assert re.search(r'"Ping Network session ps_demo_edge02 \(client [^)]+\): disconnected"', refused)
-    assert "NOT DEPLOYING: 1 of 3 sessions are not healthy:" in refused and "DEPLOYING: every" not in refused
+    assert "NOT DEPLOYING: unhealthy sessions: 1 of 3:" in refused and "DEPLOYING: every" not in refused
     assert '"ngrok session ts_demo_web02 (web-02): online, 0 endpoints"' in healed
     assert re.search(r"HEALED web-02: ts_demo_web02 -> ts_demo_web02_r\d+", healed)
     assert "tunnels.sessions.ngrok_tunnel_sessions: watching the ngrok agent sessions at http://127.0.0.1:" in watched

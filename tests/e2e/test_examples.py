@@ -18,11 +18,12 @@ def test_fleet_gate_deploys_every_host_when_all_are_healthy(ansible, emu):
     proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=emu.env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DEPLOYING web-01" in proc.stdout and "DEPLOYING web-02" in proc.stdout
-    assert '"ngrok session ts_demo_web01 (web-01): online"' in proc.stdout  # one line per session checked
-    # One batched request set, whatever the number of hosts: ngrok's one-page listing answers both ids,
-    # Ping Network's distinct id is fetched once.
+    assert '"ngrok session ts_demo_web01 (web-01): online, 1 endpoint"' in proc.stdout  # one line per session
+    # One batched request set, whatever the number of hosts: ngrok's one-page listing answers both ids (and one
+    # page of endpoints gives their endpoint counts), Ping Network's distinct id is fetched once.
     paths = [r["path"] for r in emu.requests()]
-    assert sorted(paths) == sorted(["/tunnel_sessions?limit=100", "/customer/v2/sessions/ps_demo_edge01/status"])
+    assert sorted(paths) == sorted(["/tunnel_sessions?limit=100", "/endpoints?limit=100",
+                                    "/customer/v2/sessions/ps_demo_edge01/status"])
 
 
 def test_fleet_gate_deploys_no_host_when_one_is_unhealthy(ansible, emu):

@@ -149,7 +149,7 @@ def test_preflight_example_stops_when_unhealthy(ansible, emu):
     assert proc.returncode != 0
     assert "NOT DEPLOYING" in proc.stdout and "DEPLOYING: every" not in proc.stdout
     failed = proc.stdout[proc.stdout.index("NOT DEPLOYING"):]  # the failed gate's own message
-    assert "NOT DEPLOYING: 2 of 4 sessions are not healthy:" in failed
+    assert "NOT DEPLOYING: unhealthy sessions: 2 of 4:" in failed
     assert '"ngrok session ts_demo_web01 (web-01): online, 1 endpoint"' in failed
     assert '"ngrok session ts_demo_web02: not online"' in failed
     assert re.search(r'"Ping Network session ps_demo_edge01 \(client [^)]+\): connected"', failed)
