@@ -115,7 +115,7 @@ def test_fleet_inventory_example_and_its_adhoc_command_over_ssh(ansible, emu, ss
     emu.put_ngrok("ts_us_box", metadata="us-box", region="us", os="linux")
     emu.put_ngrok("ts_eu_nossh", metadata="eu-no-ssh", region="eu", os="linux")  # in the inventory, unreachable
     env = emu.env(PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""),
-               ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+                  ANSIBLE_HOST_KEY_CHECKING="false", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     graph = ansible.run([str(BIN / "ansible-inventory"), "-i", str(EXAMPLES / "edge.ngrok.yml"), "--graph"], env=env)
     assert "@region_eu:" in graph.stdout and "eu-box" in graph.stdout and "@reachable:" in graph.stdout
     proc = ansible.run(["bash", str(EXAMPLES / "fleet_adhoc.sh"), "", "-u", "root", "--private-key", str(key)],

@@ -141,6 +141,7 @@ class Emulator:
     def limits(self, scope):
         """A scope's Ping Network limits as the emulator holds them (None: none set)."""
         return self.admin("GET", "/ping/limits/" + scope)["limits"]
+
     def rate_limited(self, provider="ngrok"):
         """How many requests the provider's rate limit refused (HTTP 429) since the last reset."""
         return self.admin("GET", "/requests")["rate_limited"][provider]

@@ -365,6 +365,8 @@ def test_the_source_puts_gone_for_an_agent_that_stays_away_and_prints_what_it_wa
     assert printed[0] == ("tunnels.sessions.ngrok_tunnel_sessions: watching the ngrok agent sessions at %s, with "
                           "their endpoints, every 0.2 s, gone after 0.6 s offline" % emu.url)
     assert printed[1] == "tunnels.sessions.ngrok_tunnel_sessions: first poll: 2 sessions online (the baseline: no events)"
+
+
 def test_a_long_wait_for_a_slot_of_the_request_budget_is_a_warning(emu, caplog, monkeypatch):
     monkeypatch.setenv("_TUNNELS_SESSIONS_BUDGET_WINDOW", "4.5")  # a slot frees after 5.5 s: past 5 s
     caplog.set_level(logging.WARNING)
