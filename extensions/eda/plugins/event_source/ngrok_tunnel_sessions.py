@@ -183,14 +183,21 @@ def fingerprint(session, endpoints):
     return endpoint_ids(endpoints), session.get("agent_version"), session.get("metadata")
 
 
+def metadata_of(session):
+    return session.get("metadata") if isinstance(session.get("metadata"), str) else ""
+
+
+def host_of(session):
+    """The session's ``meta.hosts``: its metadata, else its id."""
+    return metadata_of(session) or session.get("id")
+
+
 def event(kind, session, endpoints, initial=False, previous=None):
-    sid = session.get("id")
-    metadata = session.get("metadata") if isinstance(session.get("metadata"), str) else ""
-    body = {"event": kind, "id": sid, "metadata": metadata, "tunnel_session": session, "endpoints": endpoints,
-            "endpoint_count": len(endpoints), "initial": initial}
+    body = {"event": kind, "id": session.get("id"), "metadata": metadata_of(session), "tunnel_session": session,
+            "endpoints": endpoints, "endpoint_count": len(endpoints), "initial": initial}
     if previous is not None:
         body["previous"] = previous
-    return {"ngrok_tunnel_session": body, "meta": {"hosts": metadata or sid}}
+    return {"ngrok_tunnel_session": body, "meta": {"hosts": host_of(session)}}
 
 
 def transitions(before, after):
@@ -226,7 +233,7 @@ class Grace:
         for item in events:
             if item["ngrok_tunnel_session"]["event"] == "offline":
                 self.waiting[item["meta"]["hosts"]] = (now + self.seconds, item)
-        online = {event("online", session, endpoints)["meta"]["hosts"] for session, endpoints in state.values()}
+        online = {host_of(session) for session, dummy in state.values()}
         gone = []
         for host, (deadline, offline) in list(self.waiting.items()):
             if host in online:
