@@ -182,24 +182,44 @@ def module_env(extra=None):
     return env
 
 
-class Target:
-    """What the tests need to know to run one module against the emulator."""
+# Each provider's emulator URL attribute and test key, by the provider's ``key`` (``_providers``).
+EMULATOR_URLS = {"ngrok": "url", "ping_network": "ping_url"}
+KEYS = {"ngrok": NGROK_KEY, "ping_network": PING_KEY}
 
-    def __init__(self, module, url_attr, key, key_var, url_var, good_id, path_template):
+
+def environment_variable(provider_key, option):
+    """The environment variable the options table (``_options.TABLE``) reads ``option`` from for a provider."""
+    # Imported here: the collection is importable once a conftest has put collections_dir() on sys.path.
+    from ansible_collections.tunnels.sessions.plugins.module_utils import _options, _providers  # pylint: disable=import-outside-toplevel,import-error
+    provider = next(p for p in (_providers.NGROK, _providers.PING) if p.key == provider_key)
+    return _options.ROWS[option].env_for(provider)
+
+
+class Target:
+    """What the tests need to know to run one module against the emulator: its provider (by ``_providers``
+    key), an id the demo data knows, and the emulator path that answers an id ("{}" standing for the id)."""
+
+    def __init__(self, module, provider, good_id, path):
         self.module = module
-        self.url_attr = url_attr
-        self.key = key
-        self.key_var = key_var
-        self.url_var = url_var
+        self.provider = provider
+        self.key = KEYS[provider]
         self.good_id = good_id
-        self.path_template = path_template  # the emulator path that answers an id, "{}" standing for the id
+        self.path_template = path
         self.path = self.path_for(good_id)
+
+    @property
+    def key_var(self):
+        return environment_variable(self.provider, "api_key")
+
+    @property
+    def url_var(self):
+        return environment_variable(self.provider, "api_url")
 
     def path_for(self, session_id):
         return self.path_template.format(session_id)
 
     def url(self, emu):
-        return getattr(emu, self.url_attr)
+        return getattr(emu, EMULATOR_URLS[self.provider])
 
     def run(self, emu, env=None, **args):
         """Run the module with the emulator's URL and key unless given (None leaves an option out).
@@ -215,27 +235,23 @@ class Target:
         return result
 
 
-TARGETS = {
-    "ngrok_tunnel_session_info": Target("ngrok_tunnel_session_info", "url", NGROK_KEY, "NGROK_API_KEY",
-                                        "NGROK_API_URL", "ts_demo_web01", "/tunnel_sessions/{}"),
-    "ping_session_info": Target("ping_session_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY",
-                                "PING_NETWORK_API_URL", "ps_demo_edge01", "/sessions/{}/status"),
-}
+def _by_module(*targets):
+    return {target.module: target for target in targets}
 
 
-# The modules that act, and the zone module: run the same way, asked differently.
-MORE = {
-    "ngrok_tunnel_session": Target("ngrok_tunnel_session", "url", NGROK_KEY, "NGROK_API_KEY", "NGROK_API_URL",
-                                   "ts_demo_web01", "/tunnel_sessions/{}"),
-    "ping_session": Target("ping_session", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
-                           "ps_demo_reusable", "/sessions/{}/pause"),
-    "ping_zone_info": Target("ping_zone_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
-                             "DE", "/zones"),
-    "ping_limits_info": Target("ping_limits_info", "ping_url", PING_KEY, "PING_NETWORK_API_KEY",
-                               "PING_NETWORK_API_URL", "client", "/customer/limits/{}"),
-    "ping_limits": Target("ping_limits", "ping_url", PING_KEY, "PING_NETWORK_API_KEY", "PING_NETWORK_API_URL",
-                          "client", "/customer/limits/{}"),
-}
+# The info modules: the shared behaviour (bad input, faults, the network) is tested on each of them.
+TARGETS = _by_module(
+    Target("ngrok_tunnel_session_info", provider="ngrok", good_id="ts_demo_web01", path="/tunnel_sessions/{}"),
+    Target("ping_session_info", provider="ping_network", good_id="ps_demo_edge01", path="/sessions/{}/status"),
+)
+# The modules that act, and the zone and limits modules: run the same way, asked differently.
+MORE = _by_module(
+    Target("ngrok_tunnel_session", provider="ngrok", good_id="ts_demo_web01", path="/tunnel_sessions/{}"),
+    Target("ping_session", provider="ping_network", good_id="ps_demo_reusable", path="/sessions/{}/pause"),
+    Target("ping_zone_info", provider="ping_network", good_id="DE", path="/zones"),
+    Target("ping_limits_info", provider="ping_network", good_id="client", path="/customer/limits/{}"),
+    Target("ping_limits", provider="ping_network", good_id="client", path="/customer/limits/{}"),
+)
 
 
 def warnings_of(result):
