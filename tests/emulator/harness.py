@@ -20,6 +20,7 @@ import urllib.request
 from urllib.parse import quote
 
 import emulator  # pylint: disable=import-error
+import forkserver  # pylint: disable=import-error
 import pytest
 import trustme
 
@@ -260,6 +261,10 @@ def warnings_of(result):
             for w in result.get("warnings", [])]
 
 
+# This test process's module servers (forkserver.py): a module run costs a fork, not an interpreter start.
+MODULE_SERVERS = forkserver.Pool()
+
+
 def run_module(name, args, env=None, without_requests=False, timeout=120):
     """Run a module of the collection as its own Python process, the way Ansible does on a host.
 
@@ -269,17 +274,18 @@ def run_module(name, args, env=None, without_requests=False, timeout=120):
         json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
         args_file = handle.name
     target = "ansible_collections.tunnels.sessions.plugins.modules." + name
-    if without_requests:
-        # The one allowed fake: a host where the requests library is not installed.
-        code = "import runpy, sys; sys.modules['requests'] = None; runpy.run_module(%r, run_name='__main__')" % target
-        cmd = [sys.executable, "-c", code, args_file]
-    else:
-        cmd = [sys.executable, "-m", target, args_file]
     own_tmp = tempfile.mkdtemp(prefix="process-")  # its own request budget window unless env sets TMPDIR
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              env=module_env(dict({"TMPDIR": own_tmp}, **(env or {}))), check=False,
-                              stdin=subprocess.DEVNULL)
+        process_env = module_env(dict({"TMPDIR": own_tmp}, **(env or {})))
+        if without_requests:
+            # The one allowed fake: a host where the requests library is not installed (a new interpreter: a
+            # module server has imported requests already).
+            code = ("import runpy, sys; sys.modules['requests'] = None; runpy.run_module(%r, run_name='__main__')"
+                    % target)
+            proc = subprocess.run([sys.executable, "-c", code, args_file], capture_output=True, text=True,
+                                  timeout=timeout, env=process_env, check=False, stdin=subprocess.DEVNULL)
+        else:
+            proc = MODULE_SERVERS.run(target, [args_file], process_env, timeout)
     finally:
         os.unlink(args_file)
         shutil.rmtree(own_tmp, ignore_errors=True)
