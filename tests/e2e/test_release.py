@@ -67,7 +67,7 @@ def test_release_bumps_releases_the_changelog_builds_imports_and_commits(tmp_pat
     assert "a change made for the release test" in changelog.split("v%s" % new, 1)[1].split("\nv", 1)[0]
     assert (repo / ".build" / "release" / ("tunnels-sessions-%s.tar.gz" % new)).is_file()
     assert "imported with no warning and no error" in proc.stdout
-    assert 'Running sanity test "validate-modules"' in proc.stdout + proc.stderr, "sanity ran on the release tree"
+    assert 'Running sanity test "validate-modules"' in proc.stdout + proc.stderr, "sanity ran on what it changed"
     assert "ansible-galaxy collection publish" in proc.stdout
     assert git(repo, "log", "-1", "--format=%s") == "Release %s" % new
     assert git(repo, "tag", "--points-at", "HEAD") == new
