@@ -5,15 +5,16 @@
 
 Its own behaviour (one session, listings, ids, waits, agent versions); what ngrok documents beyond the happy
 path (the rate limit, endpoints replacing tunnels, keys pasted with their scheme, servers that trickle or bomb
-their answers, listings of the wrong shape); and the behaviour every info module shares
+their answers, listings of the wrong shape); generated answers; and the behaviour every info module shares
 (bad input, faults, TLS and proxies), from ``shared_behaviour.py``.
 """
 
 import harness  # pylint: disable=import-error
 import pytest
+from hypothesis import given
 
 from shared_behaviour import (  # noqa: F401  pylint: disable=import-error,unused-import
-    test_a_key_with_a_trailing_newline_still_works,
+    FAULT, FUZZ, check_generated_answer, test_a_key_with_a_trailing_newline_still_works,
     test_a_missing_key_says_which_option_to_set, test_a_persistent_fault_is_one_clear_failure,
     test_a_redirect_elsewhere_or_unparsable_fails_without_following, test_a_transient_fault_is_retried_into_data,
     test_an_answer_that_is_not_the_api_fails_clearly, test_an_unusable_ca_path_is_an_option_error_naming_the_path,
@@ -412,3 +413,17 @@ def test_a_long_wait_the_api_asked_for_is_a_warning_saying_how_long_and_why(emu)
         "Waited 6 s before retrying: ngrok answered HTTP 429 with Retry-After; the task took that much longer."]
     quick = run(emu, id="ts_demo_web01")
     assert "warnings" not in quick, "a short or no wait says nothing"
+
+
+# ----- generated answers: data or one clean failure, never a traceback (shared_behaviour.FAULT) -----
+
+@FUZZ
+@given(fault=FAULT)
+def test_fuzz_ngrok_get(emulator_server, fault):
+    check_generated_answer(emulator_server, TARGET, {"id": "ts_fuzz"}, TARGET.path_for("ts_fuzz"), fault)
+
+
+@FUZZ
+@given(fault=FAULT)
+def test_fuzz_ngrok_listing_with_tunnels(emulator_server, fault):
+    check_generated_answer(emulator_server, TARGET, {"include_tunnels": True}, "/tunnel", fault)

@@ -5,15 +5,16 @@
 
 Its own behaviour (statuses, ids, waits, the base path); what Ping Network documents beyond the happy path
 (X-RateLimit-* headers, its two authorisation forms, a server that trickles its headers, statuses of the wrong
-type); and the behaviour every info module shares (bad input, faults, TLS and proxies),
+type); generated answers; and the behaviour every info module shares (bad input, faults, TLS and proxies),
 from ``shared_behaviour.py``.
 """
 
 import harness  # pylint: disable=import-error
 import pytest
+from hypothesis import given
 
 from shared_behaviour import (  # noqa: F401  pylint: disable=import-error,unused-import
-    test_a_key_with_a_trailing_newline_still_works,
+    FAULT, FUZZ, check_generated_answer, test_a_key_with_a_trailing_newline_still_works,
     test_a_missing_key_says_which_option_to_set, test_a_persistent_fault_is_one_clear_failure,
     test_a_redirect_elsewhere_or_unparsable_fails_without_following, test_a_transient_fault_is_retried_into_data,
     test_an_answer_that_is_not_the_api_fails_clearly, test_an_unusable_ca_path_is_an_option_error_naming_the_path,
@@ -189,3 +190,12 @@ def test_a_server_trickling_its_headers_cannot_outlast_timeout(emu):
     r = run(emu, id=TARGET.good_id, timeout=1, retries=0)
     assert r["failed"] is True and r["requests"] == 1
     assert "no complete answer within timeout=1.0 seconds" in r["msg"]
+
+
+# ----- generated answers: data or one clean failure, never a traceback (shared_behaviour.FAULT) -----
+
+@FUZZ
+@given(fault=FAULT)
+def test_fuzz_ping_ids(emulator_server, fault):
+    check_generated_answer(emulator_server, TARGET, {"ids": ["ps_fuzz", "ps_demo_edge01"]}, TARGET.path_for("ps_fuzz"),
+                           fault)
