@@ -283,7 +283,7 @@ FAULT = st.one_of(
     st.tuples(st.sampled_from([200, 301, 302, 307, 308, 429, 503]), HEADERS, JSON | SESSIONISH).map(
         lambda t: {"status": t[0], "headers": t[1], "json": t[2]}),
 )
-# Each example runs the module as a process (about half a second of CPU): 15 a test, the same 15 every run.
+# Each example runs the module as a process: 15 a test (derandomised: the same 15 every run) keep the suite quick.
 FUZZ = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
