@@ -1,12 +1,38 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ngrok_tunnel_session_info run as a real process against the emulator."""
+"""ngrok_tunnel_session_info run as a real process against the emulator: every test of the module.
+
+Its own behaviour (one session, listings, ids, waits, agent versions); what ngrok documents beyond the happy
+path (the rate limit, endpoints replacing tunnels, keys pasted with their scheme, servers that trickle or bomb
+their answers, listings of the wrong shape); generated answers; and the behaviour every info module shares
+(bad input, faults, TLS and proxies), from ``shared_behaviour.py``.
+"""
 
 import harness  # pylint: disable=import-error
 import pytest
+from hypothesis import given
 
-run = harness.TARGETS["ngrok_tunnel_session_info"].run
+from shared_behaviour import (  # noqa: F401  pylint: disable=import-error,unused-import
+    FAULT, FUZZ, check_generated_answer, test_a_key_with_a_trailing_newline_still_works,
+    test_a_missing_key_says_which_option_to_set, test_a_persistent_fault_is_one_clear_failure,
+    test_a_redirect_elsewhere_or_unparsable_fails_without_following, test_a_transient_fault_is_retried_into_data,
+    test_an_answer_that_is_not_the_api_fails_clearly, test_an_unusable_ca_path_is_an_option_error_naming_the_path,
+    test_bad_options_fail_cleanly_naming_the_option, test_every_shared_test_runs_in_this_file,
+    test_http_proxy_from_the_environment_is_used, test_https_proxy_tunnels_with_connect,
+    test_id_and_ids_are_mutually_exclusive, test_key_and_url_from_the_environment,
+    test_missing_requests_is_a_clean_failure, test_no_proxy_is_honoured,
+    test_tls_is_verified_by_default_and_fails_cleanly, test_tls_with_ca_path, test_tls_without_verification_warns,
+    test_use_proxy_false_ignores_the_environment)
+
+TARGET = harness.TARGETS["ngrok_tunnel_session_info"]
+run = TARGET.run
+
+
+@pytest.fixture
+def target():
+    """What the shared tests run: this module."""
+    return TARGET
 
 
 def test_one_online_session(emu):
@@ -257,3 +283,149 @@ def test_min_agent_version_holds_while_waiting_for_the_agent(emu):
     emu.put_ngrok("ts_late", metadata="late", agent_version="3.22.1", after_requests=1)
     r = run(emu, metadata="late", wait_for="online", wait_sleep=1, wait_timeout=30, min_agent_version="3.20.0")
     assert r["attempts"] == 2 and r["outdated"] == [] and r["tunnel_sessions"][0]["agent_outdated"] is False
+
+
+# ----- answers of the wrong shape -----
+
+def test_ngrok_session_with_wrong_field_types_is_returned_as_data(emu):
+    emu.fault(match=TARGET.path, json={"id": 5, "metadata": None, "region": ["eu"], "new": {"x": [1]}})
+    result = run(emu, id=TARGET.good_id)
+    assert result["found"] is True
+    assert result["tunnel_session"] == {"id": 5, "metadata": None, "region": ["eu"], "new": {"x": [1]}}
+
+
+@pytest.mark.parametrize("page", [{"tunnel_sessions": "x"}, {"tunnel_sessions": [None]}, {"next_page_uri": 5}])
+def test_ngrok_listing_of_the_wrong_shape_fails_clearly(emu, page):
+    emu.fault(match="/tunnel_sessions?", json=page, times=5)
+    result = run(emu)
+    assert result["failed"] is True and "api_url" in result["msg"]
+
+
+@pytest.mark.parametrize("next_page", ["https://elsewhere.example.test/tunnel_sessions", "http://[/x",
+                                       "http://127.0.0.1:99999/tunnel_sessions"])
+def test_ngrok_next_page_on_another_or_unparsable_host_is_refused(emu, next_page):
+    emu.fault(match="/tunnel_sessions?", json={"tunnel_sessions": [{"id": "a"}], "next_page_uri": next_page})
+    result = run(emu)
+    assert result["failed"] is True and next_page in result["msg"]
+    assert "not requested" in result["msg"]
+
+
+# ----- ngrok's 120 requests per rolling minute -----
+
+def test_a_1000_id_gate_run_twice_within_a_minute_stays_inside_the_rate_limit(emu):
+    emu.reset("empty")
+    assert emu.config()["ngrok_rate_limit"] == {"requests": 120, "window": 60.0}  # on, with ngrok's numbers
+    emu.bulk_ngrok(1000)
+    ids = ["ts_bulk_%06d" % n for n in range(1000)]
+    ids[7] = "ts_went_offline"
+    for dummy in range(2):
+        r = run(emu, ids=ids)
+        assert "failed" not in r, r.get("msg")
+        assert [s["id"] for s in r["tunnel_sessions"]] == ids
+        assert [s["found"] for s in r["tunnel_sessions"]] == [n != 7 for n in range(1000)]
+        assert r["requests"] <= 11
+    assert not any(q["path"].startswith("/tunnel_sessions/") for q in emu.requests())
+
+
+def test_a_rate_limited_gate_waits_out_ngroks_window_and_answers(emu):
+    """ngrok's 429 (ERR_NGROK_226) carries no Retry-After: a quick retry would only be refused again."""
+    emu.config(ngrok_rate_limit={"requests": 3, "window": 60})
+    for dummy in range(3):
+        assert run(emu, id="ts_demo_web01")["found"] is True
+    r = run(emu, id="ts_demo_web01", retries=1)
+    assert r["found"] is True and "failed" not in r
+    assert r["requests"] == 2  # refused once, then answered after the window
+
+
+def test_when_retries_run_out_the_rate_limit_is_named(emu):
+    emu.config(ngrok_rate_limit={"requests": 1, "window": 60})
+    run(emu, id="ts_demo_web01")
+    r = run(emu, id="ts_demo_web01", retries=0)
+    assert r["failed"] is True and r["http_status"] == 429
+    assert "ERR_NGROK_226" in r["msg"] and "120 API requests per rolling minute" in r["msg"]
+    assert r["error"]["code"] == "ERR_NGROK_226"
+
+
+# ----- a key pasted with its scheme -----
+
+def test_ngrok_key_pasted_with_its_scheme_is_sent_once(emu):
+    r = run(emu, id="ts_demo_web01", api_key="Bearer " + harness.NGROK_KEY)
+    assert r["found"] is True
+    assert emu.requests()[-1]["headers"]["Authorization"] == "Bearer " + harness.NGROK_KEY
+
+
+# ----- endpoints replace tunnels -----
+
+def test_include_endpoints_attaches_each_sessions_agent_endpoints_from_one_walk(emu):
+    emu.add_endpoint("ts_demo_web01", type="ephemeral", url="tls://web-01.example.test:443", proto="tls")
+    emu.add_endpoint("ts_demo_web01", type="edge", url="https://edge.example.test", proto="https")
+    emu.add_endpoint(None, type="cloud", url="https://other-cloud.example.test")
+    emu.bulk_ngrok(150, prefix="ts_more_", tcp_endpoints=True)  # 156 endpoints: two pages
+    r = run(emu, ids=["ts_demo_web01", "ts_demo_web02", "ts_none"], include_endpoints=True)
+    web01, web02, none = r["tunnel_sessions"]
+    assert sorted(e["type"] for e in web01["endpoints"]) == ["agent", "edge", "ephemeral"]
+    assert all(e["tunnel_session"]["id"] == "ts_demo_web01" for e in web01["endpoints"])
+    assert [(e["url"], e["upstream_url"]) for e in web02["endpoints"]] == [
+        ("tcp://1.tcp.example.test:20002", "tcp://localhost:22")]
+    assert "endpoints" not in none
+    walks = [q["path"] for q in emu.requests() if q["path"].startswith("/endpoints")]
+    assert len(walks) == 2 and not any(q["path"].startswith("/tunnels") for q in emu.requests())
+
+
+def test_include_tunnels_still_works_and_warns_that_it_is_deprecated(emu):
+    r = run(emu, id="ts_demo_web02", include_tunnels=True)
+    assert r["tunnel_session"]["tunnels"][0]["proto"] == "tcp"
+    assert len(r["deprecations"]) == 1 and "2.0.0" in str(r["deprecations"][0])
+    assert "include_tunnels" in str(r["deprecations"][0])  # the message key differs between profiles
+    assert "deprecations" not in run(emu, id="ts_demo_web02", include_endpoints=True)
+
+
+def test_the_deprecated_tunnel_listing_refuses_a_filter(emu):
+    """What ngrok documents, and why include_tunnels never sends one."""
+    r = run(emu, filter='obj.region == "eu"', include_tunnels=True)
+    assert "failed" not in r
+    assert all("filter" not in q["path"] for q in emu.requests() if q["path"].startswith("/tunnels"))
+
+
+# ----- servers that trickle or bomb their answers -----
+
+def test_a_server_trickling_its_body_cannot_outlast_timeout(emu):
+    emu.fault(match=TARGET.path, times=5, trickle=0.05, status=200,
+              json={"id": "ts_demo_web01", "pad": "x" * 400})  # about 22 s to send whole
+    r = run(emu, id="ts_demo_web01", timeout=1, retries=1)
+    assert r["failed"] is True and r["requests"] == 2
+    # requests' own time-out never fires here (every read gets a byte): only the whole-request deadline does
+    assert "no complete answer within timeout=1.0 seconds" in r["msg"]
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it_whole(emu):
+    # 64 MiB of zeros in about 64 KiB: four times the client's cap, and cheap for the emulator to build even on a
+    # busy machine (a 1 GiB bomb took seconds of the module's 10 s timeout to build, inside the request).
+    emu.fault(match=TARGET.path, times=1, gzip_bomb=64 << 20, status=200)
+    r = run(emu, id="ts_demo_web01", retries=0)
+    assert r["failed"] is True and "answered more than 16 MiB" in r["msg"]
+
+
+def test_a_long_wait_the_api_asked_for_is_a_warning_saying_how_long_and_why(emu):
+    emu.fault(match=TARGET.path, times=1, status=429, headers={"Retry-After": "6"},
+              json={"error_code": "ERR_NGROK_226", "status_code": 429, "msg": "rate limited", "details": {}})
+    r = run(emu, id="ts_demo_web01")
+    assert r["found"] is True and r["requests"] == 2
+    assert harness.warnings_of(r) == [
+        "Waited 6 s before retrying: ngrok answered HTTP 429 with Retry-After; the task took that much longer."]
+    quick = run(emu, id="ts_demo_web01")
+    assert "warnings" not in quick, "a short or no wait says nothing"
+
+
+# ----- generated answers: data or one clean failure, never a traceback (shared_behaviour.FAULT) -----
+
+@FUZZ
+@given(fault=FAULT)
+def test_fuzz_ngrok_get(emulator_server, fault):
+    check_generated_answer(emulator_server, TARGET, {"id": "ts_fuzz"}, TARGET.path_for("ts_fuzz"), fault)
+
+
+@FUZZ
+@given(fault=FAULT)
+def test_fuzz_ngrok_listing_with_tunnels(emulator_server, fault):
+    check_generated_answer(emulator_server, TARGET, {"include_tunnels": True}, "/tunnel", fault)

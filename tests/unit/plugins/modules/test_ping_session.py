@@ -1,9 +1,11 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ping_session run as a real process against the emulator: creating sessions with their credentials kept
-out of every output, checking them, and the state names of pause and resume (the deprecated ``paused`` too;
-the pause and resume details are in test_actions.py)."""
+"""ping_session run as a real process against the emulator: every test of the module.
+
+Creating sessions with their credentials kept out of every output, checking them, the state names of pause and
+resume (the deprecated ``paused`` too), and pause and resume in detail: exact ``changed`` through the documented
+400, batches of ids, check mode. What was sent is read back from the emulator's request log."""
 
 import json
 import os
@@ -266,3 +268,68 @@ def test_pausing_or_resuming_needs_an_id(emu, state):
     r, dummy = run_module(emu, state=state)
     assert r["failed"] is True and "needs the session to act on" in r["msg"]
     assert emu.requests() == []
+
+
+# ----- pause and resume (``paused``), in detail -----
+
+def test_pause_then_resume_a_reusable_session(emu):
+    r = TARGET.run(emu, id="ps_demo_reusable", paused=True)
+    assert r["changed"] is True
+    assert r["session"] == {"id": "ps_demo_reusable", "paused": True, "changed": True,
+                            "msg": "session ps_demo_reusable paused"}
+    assert emu.ping_state("ps_demo_reusable") == {"reusable": True, "paused": True}
+    assert [q["path"] for q in emu.sent("PATCH")] == ["/customer/v2/sessions/ps_demo_reusable/pause"]
+    r = TARGET.run(emu, id="ps_demo_reusable", paused=False)
+    assert r["changed"] is True and r["session"]["paused"] is False
+    assert emu.ping_state("ps_demo_reusable")["paused"] is False
+
+
+def test_pause_is_idempotent_through_the_documented_400(emu):
+    first = TARGET.run(emu, id="ps_demo_reusable", paused=True)
+    second = TARGET.run(emu, id="ps_demo_reusable", paused=True)
+    assert (first["changed"], second["changed"]) == (True, False)
+    assert "failed" not in second and second["session"]["msg"] == "Session is not reusable or already paused"
+    assert second["session"]["paused"] is None
+    assert "warnings" not in first
+    assert harness.warnings_of(second) == [
+        "Ping Network refused to pause session ps_demo_reusable (Session is not reusable or already paused): nothing "
+        "changed. It is not reusable, or already paused."]
+
+
+def test_resume_of_a_session_that_is_not_paused_changes_nothing(emu):
+    r = TARGET.run(emu, id="ps_demo_reusable", paused=False)
+    assert r["changed"] is False and r["session"]["msg"] == "Session is not paused or not reusable"
+
+
+def test_ids_keep_their_order_and_each_reports_its_own_change(emu):
+    emu.put_ping("ps_r2", status="connected", reusable=True)
+    r = TARGET.run(emu, ids=["ps_r2", "ps_demo_edge01", "ps_demo_reusable", "ps_r2"], paused=True)
+    assert [(s["id"], s["changed"]) for s in r["sessions"]] == [
+        ("ps_r2", True), ("ps_demo_edge01", False), ("ps_demo_reusable", True), ("ps_r2", True)]
+    assert r["changed"] is True and len(emu.sent("PATCH")) == 3
+
+
+def test_a_batch_with_one_unknown_session_fails_but_reports_what_it_changed(emu):
+    r = TARGET.run(emu, ids=["ps_demo_reusable", "ps_nobody"], paused=True)
+    assert r["failed"] is True and r["changed"] is True and r["http_status"] == 404
+    assert "1 of 2 ids failed (ps_nobody)" in r["msg"]
+    assert [(s["id"], s["changed"]) for s in r["sessions"]] == [("ps_demo_reusable", True), ("ps_nobody", False)]
+    assert emu.ping_state("ps_demo_reusable")["paused"] is True
+
+
+def test_an_unknown_session_fails(emu):
+    r = TARGET.run(emu, id="ps_nobody", paused=True)
+    assert r["failed"] is True and r["http_status"] == 404 and "SESSION_NOT_FOUND" in r["msg"]
+
+
+def test_check_mode_sends_nothing_and_warns(emu):
+    r = TARGET.run(emu, ids=["ps_demo_reusable", "ps_demo_edge01"], paused=True, _ansible_check_mode=True)
+    assert r["changed"] is True and all(s["changed"] for s in r["sessions"])
+    assert any("cannot tell whether a session is paused" in str(w) for w in r["warnings"])
+    assert not emu.requests()
+
+
+def test_the_status_never_shows_paused(emu):
+    TARGET.run(emu, id="ps_demo_reusable", paused=True)
+    status = harness.TARGETS["ping_session_info"].run(emu, id="ps_demo_reusable")["session"]
+    assert status["status"] == "connected" and "paused" not in status
