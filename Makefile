@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
 ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 EMULATOR_PORT ?= 8765
+# pytest-xdist workers: the unit tests wait on sockets and sleeps as much as they compute, so twice the cores;
+# the end-to-end tests run ansible commands that keep a core busy each.
+CORES := $(shell nproc 2>/dev/null || echo 2)
+UNIT_WORKERS ?= $(shell echo $$(( $(CORES) * 2 )))
+E2E_WORKERS ?= $(CORES)
 # What running the collection needs (the demo, make install, make emulator): a user's machine, no test tools.
 RUNTIME_REQUIREMENTS := -r requirements.txt "$(ANSIBLE_CORE)" -r tests/demo-requirements.txt
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
@@ -34,27 +39,30 @@ install: $(RUNTIME)
 emulator: $(RUNTIME)
 	exec $(BIN)/python tests/emulator/emulator.py --port $(EMULATOR_PORT) --seed demo
 
-## make check: the fast loop: unit tests (over every core) and the linters, side by side.
+## make check: the fast loop: the unit tests (over every core) beside the linters.
 check: $(STAMP)
-	bash tools/test-packages.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/check.sh
+	bash tools/lanes.sh check make unit "lint docs-lint"
 
-## make test: every test and every gate.
-test: unit e2e integration sanity lint docs-lint importer docs
+## make test: every test and every gate, each suite once: the unit tests alone (they assert time bounds), then
+## the end-to-end tests beside the ansible-test runs and the linters, which use a core each.
+test: $(STAMP)
+	bash tools/lanes.sh test make unit
+	bash tools/lanes.sh test-gates make e2e "sanity integration lint docs-lint importer docs"
 
 unit: $(STAMP)
 	bash tools/test-packages.sh
-	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q -n auto
+	$(BIN)/python -m pytest tests/unit -p no:cacheprovider -q -n $(UNIT_WORKERS)
 
 e2e: $(STAMP)
 	bash tools/test-packages.sh
-	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q -n auto
+	$(BIN)/python -m pytest tests/e2e -p no:cacheprovider -q -n $(E2E_WORKERS)
 
-## ansible-test integration: one target per module, each against the emulator its setup target starts.
+## ansible-test integration: one target per module, each against the emulator its setup target starts (in this
+## venv, which holds what the targets need: ansible-core and requests).
 integration: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-test.sh integration --venv --python 3.11 --requirements
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-test.sh integration --local --python 3.11
 
-## ansible-test sanity (the unit tests run once, in make unit; the matrix runs them on every other ansible-core).
+## ansible-test sanity (the unit tests run once, in make unit, not again under ansible-test units).
 sanity: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/ansible-test.sh sanity --venv --python 3.11
 
@@ -89,9 +97,9 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python bench/soak.py
 
-## make matrix: every ansible-core from 2.16 to the newest (tools/matrix.sh says what runs on which).
+## make matrix: every ansible-core from 2.16 to the newest (tools/matrix.sh says what runs on which), in two lanes.
 matrix:
-	bash tools/matrix.sh
+	bash tools/lanes.sh matrix "bash tools/matrix.sh" "newest core2.17" "core2.16 core2.18 core2.20"
 
 clean:
 	rm -rf $(VENV) .venv-* .build tests/output

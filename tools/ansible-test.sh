@@ -15,6 +15,13 @@ dest="$top/ansible_collections/tunnels/sessions"
 mkdir -p "$dest/tests"
 exec 9>"$top.lock"
 flock 9
+if [ "${1:-}" = sanity ]; then
+  # Sanity builds its test venvs in ~/.ansible/test/venv, shared by every checkout (make sanity, make release in a
+  # test's clone): two runs of one ansible-test release take turns, so neither sees the other's half-built venv.
+  mkdir -p "$HOME/.ansible/test"
+  exec 8>"$HOME/.ansible/test/tunnels-sessions-sanity-$flavour.lock"
+  flock 8
+fi
 find "$dest" -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
 find "$dest/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
 tar -C "$root" --exclude ./.git --exclude ./.ansible --exclude ./.venv --exclude './.venv-*' --exclude ./.build \

@@ -10,11 +10,16 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 python="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 venv="${IMPORTER_VENV:-$root/.venv-importer}"
 work="$root/.build/importer"
+# One venv, shared by make importer and make release in a test's clone (IMPORTER_VENV): built by one at a time.
+mkdir -p "$(dirname "$venv")"
+exec 7>"$venv.lock"
+flock 7
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import galaxy_importer' 2>/dev/null; then
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet "galaxy-importer==0.4.44"
 fi
+exec 7>&-  # the venv is ready: release the lock
 mkdir -p "$work"
 tarball="${1:-}"
 if [ -z "$tarball" ]; then

@@ -25,3 +25,14 @@ if harness.collections_dir() not in sys.path:
 # metadata, and the plugin loader then finds none of its plugins. ansible-test units has set it up already.
 if AnsibleCollectionConfig is not None and AnsibleCollectionConfig.collection_finder is None:
     init_plugin_loader([harness.collections_dir()])
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "minute: waits about a minute of wall clock (a provider's real window, a thousand exchanges); "
+        "run first, so the other tests run beside it on the other workers instead of after it")
+
+
+def pytest_collection_modifyitems(items):
+    """The tests marked ``minute`` first: pytest-xdist hands tests out in this order."""
+    items.sort(key=lambda item: item.get_closest_marker("minute") is None)

@@ -88,6 +88,7 @@ def rss_bytes():
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@pytest.mark.minute
 def test_a_thousand_hostile_exchanges_leave_threads_files_and_memory_flat(emulator_process, workers_idle):
     # timeout=1: a good answer arrives well within it even on a loaded machine (traced by tracemalloc), a
     # trickled one never does.

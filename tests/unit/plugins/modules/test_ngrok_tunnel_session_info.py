@@ -327,6 +327,7 @@ def test_a_1000_id_gate_run_twice_within_a_minute_stays_inside_the_rate_limit(em
     assert not any(q["path"].startswith("/tunnel_sessions/") for q in emu.requests())
 
 
+@pytest.mark.minute
 def test_a_rate_limited_gate_waits_out_ngroks_window_and_answers(emu):
     """ngrok's 429 (ERR_NGROK_226) carries no Retry-After: a quick retry would only be refused again."""
     emu.config(ngrok_rate_limit={"requests": 3, "window": 60})
