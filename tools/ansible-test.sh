@@ -5,12 +5,13 @@
 # ansible-test needs the tree at ansible_collections/tunnels/sessions and refuses symlinks: copy it there.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-# One copy per checkout, ansible-test release and Python, outside this git checkout (ansible-test lists files
-# with git): its own venvs under tests/output are kept between runs. Two checkouts never share a copy, and two
-# runs from one checkout take turns (a lock), since each run replaces the copy.
+# One copy per checkout, ansible-test release, Python and command (sanity and integration run side by side in
+# make test), outside this git checkout (ansible-test lists files with git): its own venvs under tests/output are
+# kept between runs. Two checkouts never share a copy, and two runs of one take turns (a lock), since each run
+# replaces the copy.
 flavour=$( (ansible-test --version; python3 --version) 2>/dev/null | tr -c 'A-Za-z0-9.' '_')
 checkout=$(printf '%s' "$root" | sha256sum | cut -c1-12)
-top="${TMPDIR:-/tmp}/tunnels-sessions-ansible-test-$(id -u)-$checkout-$flavour"
+top="${TMPDIR:-/tmp}/tunnels-sessions-ansible-test-$(id -u)-$checkout-$flavour-${1:-none}"
 dest="$top/ansible_collections/tunnels/sessions"
 mkdir -p "$dest/tests"
 exec 9>"$top.lock"
