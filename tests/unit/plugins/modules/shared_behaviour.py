@@ -304,10 +304,10 @@ def check_generated_answer(emu, target, args, match, fault):
     json.dumps(result)
 
 
-# ----- the import lists -----
+# ----- the imports -----
 
 def test_every_shared_test_runs_in_this_file(request):
-    """A shared test left out of an info module file's import list would silently not run for that module."""
+    """A shared test an info module file does not import (its star import replaced by a list) would silently not run for that module."""
     shared = sorted(name for name, value in globals().items() if name.startswith("test_") and callable(value))
     missing = [name for name in shared if getattr(request.module, name, None) is not globals()[name]]
     assert not missing, "%s does not import from shared_behaviour: %s" % (request.module.__name__, ", ".join(missing))

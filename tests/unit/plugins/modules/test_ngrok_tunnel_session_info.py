@@ -13,17 +13,8 @@ import harness  # pylint: disable=import-error
 import pytest
 from hypothesis import given
 
-from shared_behaviour import (  # noqa: F401  pylint: disable=import-error,unused-import
-    FAULT, FUZZ, check_generated_answer, test_a_key_with_a_trailing_newline_still_works,
-    test_a_missing_key_says_which_option_to_set, test_a_persistent_fault_is_one_clear_failure,
-    test_a_redirect_elsewhere_or_unparsable_fails_without_following, test_a_transient_fault_is_retried_into_data,
-    test_an_answer_that_is_not_the_api_fails_clearly, test_an_unusable_ca_path_is_an_option_error_naming_the_path,
-    test_bad_options_fail_cleanly_naming_the_option, test_every_shared_test_runs_in_this_file,
-    test_http_proxy_from_the_environment_is_used, test_https_proxy_tunnels_with_connect,
-    test_id_and_ids_are_mutually_exclusive, test_key_and_url_from_the_environment,
-    test_missing_requests_is_a_clean_failure, test_no_proxy_is_honoured,
-    test_tls_is_verified_by_default_and_fails_cleanly, test_tls_with_ca_path, test_tls_without_verification_warns,
-    test_use_proxy_false_ignores_the_environment)
+# Every test of shared_behaviour runs here too, for this module (the target fixture below).
+from shared_behaviour import *  # noqa: F401,F403  pylint: disable=import-error,wildcard-import,unused-wildcard-import
 
 TARGET = harness.TARGETS["ngrok_tunnel_session_info"]
 run = TARGET.run
