@@ -10,5 +10,5 @@
 
 from __future__ import annotations
 
-COLLECTION_VERSION = "0.3.1"  # kept equal to galaxy.yml's version by make release; a unit test checks it
+COLLECTION_VERSION = "0.4.0"  # kept equal to galaxy.yml's version by make release; a unit test checks it
 USER_AGENT = "tunnels.sessions/" + COLLECTION_VERSION
