@@ -10,9 +10,9 @@ its own, as on a host: its own argument file, environment, working directory, st
 the collection's own code is imported fresh in it, never in the server. The server never starts a thread, so a
 fork copies no held lock.
 
-``run(argv, env, cwd, timeout)`` returns a ``subprocess.CompletedProcess``, or raises
+``Pool().run(module, args, env, timeout)`` returns a ``subprocess.CompletedProcess``, or raises
 ``subprocess.TimeoutExpired`` after killing the child, as ``subprocess.run`` does. Runs at once use one server
-each, started when none is idle.
+each, started when none is idle. A server ends when its test process does (its standard input closes).
 
 A run that needs a new interpreter (the fake of a host without ``requests``) uses ``subprocess`` instead.
 """
@@ -69,10 +69,12 @@ def _child(ask):  # pragma: no cover - runs in the forked child
     code = 0
     try:
         runpy.run_module(ask["module"], run_name="__main__", alter_sys=True)
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-        if not isinstance(stop.code, (int, type(None))):
+    except SystemExit as stop:  # what an interpreter does with sys.exit(code)
+        if stop.code is None or isinstance(stop.code, int):
+            code = stop.code or 0
+        else:
             print(stop.code, file=sys.stderr)
+            code = 1
     except BaseException:  # pylint: disable=broad-except
         traceback.print_exc()  # what an interpreter prints for an uncaught exception
         code = 1
@@ -82,7 +84,7 @@ def _child(ask):  # pragma: no cover - runs in the forked child
 
 
 def _wait(pid, timeout):
-    """The child's exit status, or ``{"timed_out": true}`` once it was killed at ``timeout`` seconds."""
+    """The child's exit code, and whether it was killed at ``timeout`` seconds."""
     handle = os.pidfd_open(pid)
     try:
         ready, dummy, dummy = select.select([handle], [], [], timeout)
@@ -122,10 +124,6 @@ class ForkServer:
             raise subprocess.TimeoutExpired(cmd, timeout, output["stdout"], output["stderr"])
         return subprocess.CompletedProcess(cmd, answer["returncode"], output["stdout"], output["stderr"])
 
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait(10)
-
 
 class Pool:
     """Fork servers for one test process: an idle one serves a run, a new one starts when none is idle."""
@@ -133,23 +131,14 @@ class Pool:
     def __init__(self):
         self.lock = threading.Lock()
         self.idle = []
-        self.all = []
 
-    def run(self, module, args, env, timeout, cwd=None):
+    def run(self, module, args, env, timeout):
         with self.lock:
             server = self.idle.pop() if self.idle else None
         if server is None:
             server = ForkServer(env)
-            with self.lock:
-                self.all.append(server)
         try:
-            return server.run(module, args, env, cwd or os.getcwd(), timeout)
+            return server.run(module, args, env, os.getcwd(), timeout)
         finally:
             with self.lock:
                 self.idle.append(server)
-
-    def close(self):
-        with self.lock:
-            servers, self.all, self.idle = self.all, [], []
-        for server in servers:
-            server.close()
