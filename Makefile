@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
 ANSIBLE_CORE ?= ansible-core>=2.19,<2.20
 EMULATOR_PORT ?= 8765
-# pytest-xdist workers: the unit tests wait on sockets and sleeps as much as they compute, so twice the cores;
+# pytest-xdist workers: the unit tests also wait (sleeps, deadlines, a provider's window), so twice the cores;
 # the end-to-end tests run ansible commands that keep a core busy each.
 CORES := $(shell nproc 2>/dev/null || echo 2)
 UNIT_WORKERS ?= $(shell echo $$(( $(CORES) * 2 )))
