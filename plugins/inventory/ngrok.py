@@ -90,9 +90,9 @@ try:
 except ImportError:  # before 2.19 a plain string is printed plain and templates to itself
     trust_as_template = None
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import INVENTORY
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin, warn
 
 
@@ -176,8 +176,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         client = front.client
 
         def work():
-            sessions = _ngrok.list_sessions(client, self.get_option("filter"))
-            endpoints = _ngrok.endpoints_by_session(client) if sessions else {}
+            sessions = ngrok.list_sessions(client, self.get_option("filter"))
+            endpoints = ngrok.endpoints_by_session(client) if sessions else {}
             return {"sessions": sessions, "endpoints": {s["id"]: endpoints.get(s.get("id"), []) for s in sessions
                                                         if isinstance(s.get("id"), str)}}
         return front.run(work)

@@ -68,12 +68,12 @@ _list:
 
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import lookup_items
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        return lookup_items(self, NGROK, terms, variables, kwargs, _ngrok.sessions_by_ids, _ngrok.ids_item)
+        return lookup_items(self, NGROK, terms, variables, kwargs, ngrok.sessions_by_ids, ngrok.ids_item)

@@ -68,13 +68,13 @@ _list:
 
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import lookup_items
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        return lookup_items(self, PING, terms, variables, kwargs, _ping.sessions_by_ids,
+        return lookup_items(self, PING, terms, variables, kwargs, ping.sessions_by_ids,
                             lambda sid, status: status)

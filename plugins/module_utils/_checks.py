@@ -19,7 +19,7 @@ import os
 import ssl
 from urllib.parse import urlsplit
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import split_scheme
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import split_scheme
 
 
 def check_api_url(api_url):

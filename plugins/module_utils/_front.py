@@ -16,7 +16,7 @@ The three front ends (``_module.py`` for modules, ``plugin_utils/_plugin.py`` fo
 
 from __future__ import annotations
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import REQUESTS_IMPORT_ERROR, Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError, guarded
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import check_options
 
@@ -48,7 +48,7 @@ class FrontEnd:
         self.names = names
         self.warn = warn
         self.options = check_options(provider, get, names, options)
-        self.client = Client.from_options(provider, self.options, names)
+        self.client = Client.from_options(provider, self.options, names, warn)
         if not self.options["validate_certs"]:
             warn("validate_certs is false: the TLS certificate of %s is not checked, so the key could be sent to "
                  "an impostor." % self.options["api_url"])

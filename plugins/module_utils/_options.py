@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._budget import check_url
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.budget import check_url
 from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
     TYPE_WORDS,
     as_type,

@@ -186,12 +186,13 @@ error:
 
 import time
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _agent_version, _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import agent_version
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, OptionError
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, wait_options
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 
-STATES = list(_ngrok.ACTIONS) + ["upgraded"]
+STATES = list(ngrok.ACTIONS) + ["upgraded"]
 
 
 def main():
@@ -202,9 +203,9 @@ def main():
                                    update_settle=dict(type="int", default=10)))
     p, client = m.params, m.client
     sid, state = p["id"], p["state"]
-    action = _ngrok.ACTIONS.get(state, "upgrade")
+    action = ngrok.ACTIONS.get(state, "upgrade")
     try:
-        minimum = _agent_version.check_minimum(m.names, p["min_agent_version"])
+        minimum = agent_version.check_minimum(m.names, p["min_agent_version"])
         if minimum is not None and state != "upgraded":
             raise OptionError(m.names.label("min_agent_version"), "it is only used with state=upgraded",
                               "remove it, or use state: upgraded")
@@ -231,7 +232,7 @@ def main():
         m.exit(out, failed_msg=msg)
 
     def act():
-        session = _ngrok.get_session(client, sid)
+        session = ngrok.get_session(client, sid)
         out["previous"] = session or {}
         if session is None:
             if state == "stopped":
@@ -256,13 +257,13 @@ def main():
         before = set()
         if p["wait"] and state == "restarted":
             before = known_with_metadata(client, metadata)
-        _ngrok.session_action(client, sid, action)
+        ngrok.session_action(client, sid, action)
         out["changed"] = True  # sent: even a wait that runs out below reports the change it made
         if not p["wait"]:
             return done(True, "asked session %s to %s" % (sid, action), same_after)
         sent = time.monotonic()  # wait_timeout counts from the command, not from the module's start
         if state == "stopped":
-            found, attempts, out_of_time = m.wait(lambda: _ngrok.get_session(client, sid), _ngrok.is_offline,
+            found, attempts, out_of_time = m.wait(lambda: ngrok.get_session(client, sid), ngrok.is_offline,
                                                   started=sent)
             out["attempts"] = attempts
             if out_of_time:
@@ -281,7 +282,7 @@ def is_windows(session):
 
 def known_with_metadata(client, metadata):
     """The ids of the online sessions with ``metadata`` before a restart: the agent's new session is none of them."""
-    return {s.get("id") for s in _ngrok.sessions_with_metadata(client, metadata)}
+    return {s.get("id") for s in ngrok.sessions_with_metadata(client, metadata)}
 
 
 def wait_back(m, session, before, sent, out, refuse, after, then, first_poll_after=0):
@@ -291,8 +292,8 @@ def wait_back(m, session, before, sent, out, refuse, after, then, first_poll_aft
     """
     sid, metadata = session.get("id"), session.get("metadata")
     time.sleep(min(first_poll_after, m.params["wait_timeout"]))
-    found, attempts, out_of_time = m.wait(lambda: _ngrok.new_sessions_with_metadata(m.client, metadata, before),
-                                          _ngrok.any_found, started=sent)
+    found, attempts, out_of_time = m.wait(lambda: ngrok.new_sessions_with_metadata(m.client, metadata, before),
+                                          ngrok.any_found, started=sent)
     out["attempts"] = attempts
     if out_of_time:
         refuse(m.timed_out(sent, attempts, "the agent of session %s (metadata %r) to come back online after %s"
@@ -315,8 +316,8 @@ def upgrade(m, session, minimum, out, done, refuse):
     client, p = m.client, m.params
     sid, metadata, version = session.get("id"), session.get("metadata"), session.get("agent_version")
     wanted = p["min_agent_version"]
-    parsed = _agent_version.parse(version)
-    if minimum is not None and not _agent_version.is_outdated(version, minimum):
+    parsed = agent_version.parse(version)
+    if minimum is not None and not agent_version.is_outdated(version, minimum):
         out["tunnel_session"] = session
         return done(False, "the agent of session %s runs %s, at or above min_agent_version %s: nothing to do"
                     % (sid, version, wanted), sid)
@@ -335,14 +336,14 @@ def upgrade(m, session, minimum, out, done, refuse):
     if m.check_mode:
         return done(True, "check mode: would update the agent of session %s (at %s) and restart it"
                     % (sid, version), None)
-    _ngrok.session_action(client, sid, "update")
+    ngrok.session_action(client, sid, "update")
     out["changed"] = True  # sent: a failure from here on still reports the change it made
     updated = time.monotonic()
     restarted = False
     try:
         before = known_with_metadata(client, metadata)  # read while the update settles: it costs no extra time
         time.sleep(max(0.0, updated + p["update_settle"] - time.monotonic()))
-        _ngrok.session_action(client, sid, "restart")
+        ngrok.session_action(client, sid, "restart")
         restarted = True
         new = wait_back(m, session, before, time.monotonic(), out, refuse, "update and restart",
                         "The update and the restart were sent", first_poll_after=p["wait_sleep"])
@@ -357,9 +358,9 @@ def upgrade(m, session, minimum, out, done, refuse):
                         % (exc.todo or "restart the agent on its host"))
         raise
     new_version = new.get("agent_version")
-    new_parsed = _agent_version.parse(new_version)
-    moved = new_parsed is not None and _agent_version.is_outdated(version, new_parsed)  # newer than before
-    if minimum is not None and _agent_version.is_outdated(new_version, minimum):
+    new_parsed = agent_version.parse(new_version)
+    moved = new_parsed is not None and agent_version.is_outdated(version, new_parsed)  # newer than before
+    if minimum is not None and agent_version.is_outdated(new_version, minimum):
         if moved:
             refuse("ngrok agent session %s updated from %s to %s (new session %s), the newest release ngrok offers "
                    "it, which is still below min_agent_version %s. Check min_agent_version, or install a newer "

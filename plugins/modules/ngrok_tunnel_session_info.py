@@ -299,9 +299,10 @@ error:
       type: dict
 """
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _agent_version, _ngrok
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import agent_version
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
 
@@ -319,7 +320,7 @@ def main():
     p, client = m.params, m.client
     want_online = m.wait_for == ["online"]
     try:
-        minimum = _agent_version.check_minimum(m.names, p["min_agent_version"])
+        minimum = agent_version.check_minimum(m.names, p["min_agent_version"])
     except OptionError as exc:
         m.fail(exc.msg)
 
@@ -330,7 +331,7 @@ def main():
         outdated = []
         for session in result["tunnel_sessions"]:
             if session.get("found", True):
-                session["agent_outdated"] = _agent_version.is_outdated(session.get("agent_version"), minimum)
+                session["agent_outdated"] = agent_version.is_outdated(session.get("agent_version"), minimum)
                 if session["agent_outdated"]:
                     outdated.append(session.get("id"))
         return dict(result, outdated=outdated)
@@ -338,8 +339,8 @@ def main():
     def attach(sessions):
         """Each session's agent endpoints and, when asked, its tunnels: one listing walk each."""
         sessions = [s for s in sessions if s]
-        for wanted, key, walk in ((p["include_endpoints"], "endpoints", _ngrok.endpoints_by_session),
-                                  (p["include_tunnels"], "tunnels", _ngrok.tunnels_by_session)):
+        for wanted, key, walk in ((p["include_endpoints"], "endpoints", ngrok.endpoints_by_session),
+                                  (p["include_tunnels"], "tunnels", ngrok.tunnels_by_session)):
             if wanted and sessions:
                 by_session = walk(client)
                 for session in sessions:
@@ -347,7 +348,7 @@ def main():
 
     if p["id"] is not None:
         def poll():
-            session = _ngrok.get_session(client, p["id"])
+            session = ngrok.get_session(client, p["id"])
             attach([session])
             return {"found": session is not None, "tunnel_session": session or {},
                     "tunnel_sessions": [session] if session else []}
@@ -360,9 +361,9 @@ def main():
 
     elif p["ids"] is not None:
         def poll():
-            found = _ngrok.sessions_by_ids(client, p["ids"])
+            found = ngrok.sessions_by_ids(client, p["ids"])
             attach(found.values())
-            return {"tunnel_sessions": [_ngrok.ids_item(sid, found[sid]) for sid in p["ids"]]}
+            return {"tunnel_sessions": [ngrok.ids_item(sid, found[sid]) for sid in p["ids"]]}
 
         def satisfied(r):
             return all(item["found"] == want_online for item in r["tunnel_sessions"])
@@ -374,7 +375,7 @@ def main():
 
     else:
         def poll():
-            sessions = _ngrok.list_sessions(client, p["filter"])
+            sessions = ngrok.list_sessions(client, p["filter"])
             if p["metadata"] is not None:
                 sessions = [s for s in sessions if s.get("metadata") == p["metadata"]]
             attach(sessions)

@@ -131,26 +131,26 @@ error:
   type: dict
 """
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
-ALL_VALUES = _ping.LIMIT_VALUES + _ping.CLIENT_VALUES
+ALL_VALUES = ping.LIMIT_VALUES + ping.CLIENT_VALUES
 
 
 def values_of(limits, scope):
     """The limit values (no id, no dates) of an answer, for the diff; {} for none."""
-    return {name: limits[name] for name in _ping.limit_values(scope) if limits and limits.get(name) is not None}
+    return {name: limits[name] for name in ping.limit_values(scope) if limits and limits.get(name) is not None}
 
 
 def main():
     m = ProviderModule(PING, dict(dict((name, dict(type="int")) for name in ALL_VALUES),
-                                  scope=dict(type="str", required=True, choices=list(_ping.LIMIT_SCOPES)),
+                                  scope=dict(type="str", required=True, choices=list(ping.LIMIT_SCOPES)),
                                   state=dict(type="str", default="present", choices=["present", "absent"])))
     p, client = m.params, m.client
     scope, state = p["scope"], p["state"]
     given = {name: p[name] for name in ALL_VALUES if p[name] is not None}
-    foreign = [name for name in given if name not in _ping.limit_values(scope)]
+    foreign = [name for name in given if name not in ping.limit_values(scope)]
     if foreign:
         m.fail("Option%s %s %s only for scope=client: Ping Network's %s limits have no such value%s. Nothing was "
                "sent; remove %s, or use scope: client." % (
@@ -172,12 +172,12 @@ def main():
         return result
 
     def work():
-        before = _ping.get_limits(client, scope)
+        before = ping.get_limits(client, scope)
         out["limits"] = before
         if state == "absent":
             if before is None:
                 return done(None, None, False)
-            if not m.check_mode and not _ping.delete_limits(client, scope):
+            if not m.check_mode and not ping.delete_limits(client, scope):
                 return done(None, None, False)  # deleted by someone else since it was read
             return done(before, None, True)
         differs = {name: value for name, value in given.items() if (before or {}).get(name) != value
@@ -186,7 +186,7 @@ def main():
             return done(before, before, False)
         if m.check_mode:
             return done(before, dict(before or {}, **differs), True)
-        return done(before, _ping.update_limits(client, scope, differs), True)
+        return done(before, ping.update_limits(client, scope, differs), True)
 
     m.run(work, lambda: out)
 

@@ -120,22 +120,22 @@ error:
   type: dict
 """
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
 
 def main():
-    m = ProviderModule(PING, dict(scope=dict(type="list", elements="str", choices=list(_ping.LIMIT_SCOPES),
-                                             default=list(_ping.LIMIT_SCOPES))))
+    m = ProviderModule(PING, dict(scope=dict(type="list", elements="str", choices=list(ping.LIMIT_SCOPES),
+                                             default=list(ping.LIMIT_SCOPES))))
     scopes = list(dict.fromkeys(m.params["scope"]))
     if not scopes:
-        m.fail("Option scope is empty: give one or more of %s." % ", ".join(_ping.LIMIT_SCOPES))
+        m.fail("Option scope is empty: give one or more of %s." % ", ".join(ping.LIMIT_SCOPES))
     limits = {}
 
     def work():
         for scope in scopes:
-            limits[scope] = _ping.get_limits(m.client, scope)
+            limits[scope] = ping.get_limits(m.client, scope)
         return {"limits": limits}
 
     m.run(work, lambda: {"limits": limits})

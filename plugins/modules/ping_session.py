@@ -250,11 +250,11 @@ error:
 import os
 import tempfile
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._batch import run_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import run_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, batch_error
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, id_options
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
 CREATION = ("client_id", "zone", "configuration_dest", "return_configuration")
 
@@ -290,7 +290,7 @@ def write_private(dest, text):
 
 def checked_item(item):
     """A session that ``present`` with an id found: what its status tells of the SESSION_FIELDS."""
-    return dict({field: None for field in _ping.SESSION_FIELDS}, id=item["id"], client_id=item["client_id"])
+    return dict({field: None for field in ping.SESSION_FIELDS}, id=item["id"], client_id=item["client_id"])
 
 
 def main():
@@ -341,13 +341,13 @@ def create(m):
             m.fail("Option configuration_dest (%s) is not usable: %s. Nothing was created." % (dest, problem))
 
     def work():
-        _ping.check_zone(client, p["zone"])
+        ping.check_zone(client, p["zone"])
         if m.check_mode:
             session = {"id": None, "client_id": p["client_id"], "zone": p["zone"],
                        "connection_type": p["connection_type"], "reusable": p["reusable"], "created_at": None}
             return {"session": session, "sessions": [session], "changed": True,
                     "msg": "check mode: would create a session in zone %s" % p["zone"]}
-        session, answer = _ping.create_session(client, p["client_id"], p["zone"], p["connection_type"],
+        session, answer = ping.create_session(client, p["client_id"], p["zone"], p["connection_type"],
                                                p["reusable"])
         link = answer.get("configuration_link")
         result = {"session": session, "sessions": [session], "changed": True,
@@ -356,7 +356,7 @@ def create(m):
             result.update(configuration_link=link, configuration=answer.get("configuration"))
         else:
             # Ansible's own masking, besides the client's: nothing this task prints can carry them.
-            m.module.no_log_values.update(_ping.credentials(answer))
+            m.module.no_log_values.update(ping.credentials(answer))
         if dest is not None:
             if not isinstance(link, str) or not link:
                 m.exit(result, failed_msg="Created Ping Network session %s, but its answer holds no "
@@ -376,7 +376,7 @@ def check(m, ids):
     client = m.client
 
     def work():
-        items = _ping.sessions_by_ids(client, ids)
+        items = ping.sessions_by_ids(client, ids)
         unknown = [sid for sid in dict.fromkeys(ids) if not items[sid]["found"]]
         result = {"sessions": [checked_item(items[sid]) for sid in ids if items[sid]["found"]]}
         if m.params["id"] is not None:
@@ -406,7 +406,7 @@ def pause_or_resume(m, ids, paused):
                     for sid in ids}
             failures = {}
         else:
-            done, failures = run_each(client, lambda sid: _ping.set_paused(client, sid, paused), distinct)
+            done, failures = run_each(client, lambda sid: ping.set_paused(client, sid, paused), distinct)
             for sid, exc in failures.items():
                 done[sid] = {"id": sid, "paused": None, "changed": False, "msg": exc.msg}
             for sid in distinct:

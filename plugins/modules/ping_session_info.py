@@ -161,8 +161,8 @@ error:
       type: dict
 """
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
 
@@ -176,7 +176,7 @@ def main():
     ids = [p["id"]] if p["id"] is not None else p["ids"]
 
     def poll():
-        found = _ping.sessions_by_ids(client, ids)
+        found = ping.sessions_by_ids(client, ids)
         result = {"sessions": [found[i] for i in ids]}
         if p["id"] is not None:
             item = result["sessions"][0]
@@ -184,10 +184,10 @@ def main():
         return result
 
     def satisfied(r):
-        return all(_ping.state(item) in m.wait_for for item in r["sessions"])
+        return all(ping.state(item) in m.wait_for for item in r["sessions"])
 
     def describe(r):
-        return ", ".join("%s is %s" % (item["id"], _ping.state(item)) for item in r["sessions"])
+        return ", ".join("%s is %s" % (item["id"], ping.state(item)) for item in r["sessions"])
 
     def hopeless(r):
         unknown = [item["id"] for item in r["sessions"] if not item["found"]]

@@ -132,8 +132,8 @@ error:
   type: dict
 """
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 
 
@@ -149,7 +149,7 @@ def main():
     p, client = m.params, m.client
 
     def poll():
-        zones = _ping.list_zones(client)
+        zones = ping.list_zones(client)
         by_code = {}
         for zone in zones:
             by_code.setdefault(zone.get("code"), zone)
@@ -168,7 +168,7 @@ def main():
 
     def satisfied(r):
         zones = asked(r)
-        return bool(zones) and all(_ping.zone_active(zone) for zone in zones)
+        return bool(zones) and all(ping.zone_active(zone) for zone in zones)
 
     def describe(r):
         zones = asked(r)

@@ -37,7 +37,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
     options_of,
     source_values,
 )
-from ansible_collections.tunnels.sessions.plugins.module_utils._retry import backoff, pause
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.retry import backoff, pause
 
 MAX_BACKOFF = 300.0  # seconds: the longest a failing source waits before it tries again
 # The connection arguments both sources take (a source reads no batches: no ``concurrency``).

@@ -162,7 +162,7 @@ def test_tarball_holds_only_what_a_user_needs(ansible):
     for needed in ("MANIFEST.json", "FILES.json", "README.md", "LICENSE", "meta/runtime.yml", "requirements.txt",
                    "extensions/eda/plugins/event_source/ngrok_tunnel_sessions.py", "playbooks/heal_agent.yml",
                    "meta/execution-environment.yml", "plugins/modules/ngrok_tunnel_session_info.py",
-                   "plugins/modules/ping_session_info.py", "plugins/module_utils/_client.py",
+                   "plugins/modules/ping_session_info.py", "plugins/module_utils/_http/client.py",
                    "examples/preflight.yml"):
         assert needed in names
     unwanted_dirs = (".venv", ".ansible", ".build", ".ci", ".git", ".pytest_cache", ".hypothesis", "bench", "tools",

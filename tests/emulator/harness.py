@@ -191,7 +191,8 @@ KEYS = {"ngrok": NGROK_KEY, "ping_network": PING_KEY}
 def environment_variable(provider_key, option):
     """The environment variable the options table (``_options.TABLE``) reads ``option`` from for a provider."""
     # Imported here: the collection is importable once a conftest has put collections_dir() on sys.path.
-    from ansible_collections.tunnels.sessions.plugins.module_utils import _options, _providers  # pylint: disable=import-outside-toplevel,import-error
+    from ansible_collections.tunnels.sessions.plugins.module_utils import _options
+    from ansible_collections.tunnels.sessions.plugins.module_utils._providers import apis as _providers  # pylint: disable=import-outside-toplevel,import-error
     provider = next(p for p in (_providers.NGROK, _providers.PING) if p.key == provider_key)
     return _options.ROWS[option].env_for(provider)
 

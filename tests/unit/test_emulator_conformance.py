@@ -21,10 +21,10 @@ import jsonschema
 import pytest
 import yaml
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping as _ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
 DESCRIPTION = yaml.safe_load((harness.ROOT / "tests" / "emulator" / "upstream.yml").read_text())
 SPECS = harness.ROOT.parent / "shared" / "specs"

@@ -16,7 +16,7 @@ import yaml
 from ansible_collections.tunnels.sessions.extensions.eda.plugins.event_source import ngrok_tunnel_sessions
 from ansible_collections.tunnels.sessions.extensions.eda.plugins.event_source import ping_session_events
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import GROUPS, SOURCE, options_of
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
 
 SOURCES = {"ngrok_tunnel_sessions": (ngrok_tunnel_sessions, NGROK),
            "ping_session_events": (ping_session_events, PING)}

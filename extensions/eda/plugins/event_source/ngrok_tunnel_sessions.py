@@ -150,13 +150,13 @@ import sys
 import time
 
 try:
-    from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
+    from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
 except ImportError:  # run by ansible-rulebook from an installed collection: its root is not on sys.path
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
-    from ansible_collections.tunnels.sessions.plugins.module_utils import _ngrok
+    from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import Option
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 from ansible_collections.tunnels.sessions.plugins.plugin_utils._source import Backoff, SourceFrontEnd
 
 NAME = "tunnels.sessions.ngrok_tunnel_sessions"
@@ -262,7 +262,7 @@ class Watcher:
         self.budget_warned = False
 
     def sessions(self):
-        sessions = _ngrok.list_sessions(self.client, self.cel_filter)
+        sessions = ngrok.list_sessions(self.client, self.cel_filter)
         if self.metadata is not None:
             sessions = [s for s in sessions if s.get("metadata") == self.metadata]
         return {s["id"]: s for s in sessions if isinstance(s.get("id"), str)}
@@ -285,7 +285,7 @@ class Watcher:
         """
         before = self.client.requests_sent
         sessions = self.sessions()
-        by_session = _ngrok.endpoints_by_session(self.client) if self.include_endpoints else {}
+        by_session = ngrok.endpoints_by_session(self.client) if self.include_endpoints else {}
         state = {sid: (s, by_session.get(sid, [])) for sid, s in sessions.items()}
         requests = self.client.requests_sent - before
         if self.include_endpoints and any(self.bare(sid, endpoints) for sid, (s, endpoints) in state.items()):

@@ -113,7 +113,7 @@ except ImportError:  # run by ansible-rulebook from an installed collection: its
     from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import Option
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 from ansible_collections.tunnels.sessions.plugins.plugin_utils._source import (
     Backoff,
     SourceFrontEnd,

@@ -19,7 +19,7 @@ import yaml
 from ansible_collections.tunnels.sessions.plugins.doc_fragments import connection, wait
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
     BATCH, CONNECTION, GROUPS, INI_SECTION, MODULE, READS, ROWS, WAIT, options_of)
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
 
 FRAGMENTS = {"tunnels.sessions.connection": connection.ModuleDocFragment,
              "tunnels.sessions.wait": wait.ModuleDocFragment}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._workers import WORKERS
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.workers import WORKERS
 
 
 @pytest.fixture

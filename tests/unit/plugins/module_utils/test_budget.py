@@ -21,11 +21,11 @@ import time
 import harness  # pylint: disable=import-error
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _budget
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import budget as _budget
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
 
 WINDOW = 2.0  # long enough that a slot taken by another process is still held when a test looks
 LIFE = WINDOW + _budget.MARGIN
@@ -36,8 +36,8 @@ SLACK = 10  # seconds a loaded machine may add to a wait; only ever used as an u
 # then "held" (and sleeps) when asked to hold the window file's lock.
 TAKER = """
 import fcntl, os, sys, time
-from ansible_collections.tunnels.sessions.plugins.module_utils import _budget
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import budget as _budget
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 limit, count, url, hold = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] or None, sys.argv[4] == "hold"
 budget = _budget.budget_for(NGROK, ("https", "api.ngrok.com", 443), NGROK.auth_headers(os.environ["KEY"]), limit, url)
 for n in range(count):

@@ -11,14 +11,18 @@ import harness  # pylint: disable=import-error
 import pytest
 import yaml
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _client, _options, _providers, _redact, _retry
-from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each, run_each
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import client as _client
+from ansible_collections.tunnels.sessions.plugins.module_utils import _options
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import apis as _providers
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import redact as _redact
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import retry as _retry
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each, run_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._listing import paginate
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import paginate
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames, check_api_url, check_id
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
-from ansible_collections.tunnels.sessions.plugins.module_utils._retry import parse_retry_after
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.retry import parse_retry_after
 
 
 def ngrok(emu, **kw):

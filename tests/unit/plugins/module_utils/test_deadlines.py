@@ -15,10 +15,10 @@ import time
 import harness  # pylint: disable=import-error
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import WORKER_GRACE, Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import WORKER_GRACE, Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
 
 PING_MODULE = harness.TARGETS["ping_session_info"]
 

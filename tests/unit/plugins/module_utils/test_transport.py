@@ -12,10 +12,10 @@ import time
 import harness  # pylint: disable=import-error
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _failures as kinds
-from ansible_collections.tunnels.sessions.plugins.module_utils._failures import Failure
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK
-from ansible_collections.tunnels.sessions.plugins.module_utils._transport import Answer, Transport
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import failures as kinds
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import Failure
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.transport import Answer, Transport
 
 
 def exchange(url, timeout=5.0, **transport):

@@ -10,10 +10,10 @@ import re
 import harness  # pylint: disable=import-error
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
 
 # What a library's repr or exception text leaves in a message; none of it is the user's words.
 LIBRARY_WORDS = ("HTTPConnectionPool", "HTTPSConnectionPool", "HTTPConnection(", "Max retries exceeded", "Caused by",

@@ -14,11 +14,11 @@ import stat
 import harness  # pylint: disable=import-error
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _ping
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping as _ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
 TARGET = harness.MORE["ping_session"]
 SESSION_KEYS = {"id", "client_id", "zone", "connection_type", "reusable", "created_at"}

@@ -12,7 +12,7 @@ import pytest
 from ansible.errors import AnsibleError
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import INVENTORY, LOOKUP
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
 from ansible_collections.tunnels.sessions.plugins.plugin_utils._plugin import ProviderPlugin, lookup_items
 
 NO_REQUESTS = """

@@ -31,7 +31,6 @@ import logging
 import os
 import random
 import stat
-import sys
 import tempfile
 import threading
 import time
@@ -113,15 +112,9 @@ def window_file(account):
     return os.path.join(tempfile.gettempdir(), "tunnels-sessions-budget-%d-%s" % (os.geteuid(), account[:32]))
 
 
-def warn(text):
-    """A warning for whoever runs us: the controller's display, a module's result, or the source's log."""
-    if "ansible.utils.display" in sys.modules:  # on the controller (lookups, inventory)
-        sys.modules["ansible.utils.display"].Display().warning(text)
-    elif logging.getLogger().hasHandlers():  # an event source: ansible-rulebook logs
-        logging.getLogger(__name__).warning(text)
-    else:  # a module: the warning goes with its result
-        from ansible.module_utils.common.warnings import warn as module_warn  # pylint: disable=import-outside-toplevel
-        module_warn(text)
+def log_warning(text):
+    """Where a budget's warnings go when its owner hands it no ``warn``: this library's logger."""
+    logging.getLogger(__name__).warning(text)
 
 
 def _wait_or_take(times, now, life, budget):
@@ -152,9 +145,10 @@ class FileWindow:
     then cut to length, so a process killed between the two leaves a complete first line.
     """
 
-    def __init__(self, path, life):
+    def __init__(self, path, life, warn):
         self.path = path
         self.life = life
+        self.warn = warn
         self.fallback = None  # a MemoryWindow once the file proved unusable
 
     def take(self, budget):
@@ -194,11 +188,11 @@ class FileWindow:
             fd = os.open(self.path, flags | os.O_EXCL, 0o600)
         except OSError as exc:
             self.fallback = MemoryWindow(self.life)
-            warn("The request budget's window file %s cannot be used (%s) nor replaced (%s); this process counts "
+            self.warn("The request budget's window file %s cannot be used (%s) nor replaced (%s); this process counts "
                  "only its own requests against request_budget. Remove the file, or set request_budget_url."
                  % (self.path, why, exc.strerror or exc))
             return None
-        warn("The request budget's window file %s could not be used (%s) and was replaced; the requests it "
+        self.warn("The request budget's window file %s could not be used (%s) and was replaced; the requests it "
              "counted are forgotten." % (self.path, why))
         return fd
 
@@ -214,7 +208,7 @@ class FileWindow:
                 raise ValueError("its times are not numbers")
             return times
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-            warn("The request budget's window file %s was damaged (%s) and was replaced; the requests it counted "
+            self.warn("The request budget's window file %s was damaged (%s) and was replaced; the requests it counted "
                  "are forgotten." % (self.path, type(exc).__name__))
             return []
 
@@ -240,7 +234,7 @@ class RedisWindow:
 class Budget:
     """One client's share of its account's window: ``take`` a slot before each attempt."""
 
-    def __init__(self, provider, origin, auth_headers, limit, url=None, timeout=10.0, names=None):
+    def __init__(self, provider, origin, auth_headers, limit, url=None, timeout=10.0, names=None, warn=None):
         self.provider = provider
         self.limit = int(limit)
         self.url = url or None
@@ -252,7 +246,7 @@ class Budget:
         self.timeout = timeout
         self.lock = threading.Lock()  # the workers of one client take slots one at a time
         self.redis = None  # the package, once a Redis URL is used
-        self.store = None if self.url else FileWindow(window_file(self.account), self.life)
+        self.store = None if self.url else FileWindow(window_file(self.account), self.life, warn or log_warning)
         self.where = "through %s" % safe_url(self.url) if self.url else "on this machine"
         self.why = ("for a free slot of the request budget that every process using this %s account %s shares "
                     "(request_budget: %d requests per %g s)" % (provider.name, self.where, self.limit, window))
@@ -311,8 +305,11 @@ class Budget:
                         "request_budget: 0 turns the budget off" % option, transient=transient)
 
 
-def budget_for(provider, origin, auth_headers, limit, url=None, timeout=10.0, names=None):
-    """The budget of a client, or None: turned off (``limit`` 0), or a provider without a rolling window."""
+def budget_for(provider, origin, auth_headers, limit, url=None, timeout=10.0, names=None, warn=None):
+    """The budget of a client, or None: turned off (``limit`` 0), or a provider without a rolling window.
+
+    ``warn(text)`` is how its owner tells the user (a module's warnings, Ansible's display, a source's log).
+    """
     if not limit or not provider.rate_window:
         return None
-    return Budget(provider, origin, auth_headers, limit, url, timeout, names)
+    return Budget(provider, origin, auth_headers, limit, url, timeout, names, warn)

@@ -13,9 +13,9 @@ Every function takes a ``Client`` for ngrok and returns plain data; failures are
 
 from __future__ import annotations
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._listing import (
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import (
     confirm_route,
     pages,
     paginate,

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._batch import fetch_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._listing import confirm_route, route_answered
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import confirm_route, route_answered
 
 FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
 ZONE_FIELDS = ("name", "code", "has_active_nodes")

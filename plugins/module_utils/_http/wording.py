@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _failures as kinds
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import failures as kinds
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 
 MAX_BODY_SNIPPET = 300

@@ -22,14 +22,14 @@ import threading
 import time
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from ansible_collections.tunnels.sessions.plugins.module_utils import _wording as wording
-from ansible_collections.tunnels.sessions.plugins.module_utils._budget import budget_for
-from ansible_collections.tunnels.sessions.plugins.module_utils._failures import Failure
-from ansible_collections.tunnels.sessions.plugins.module_utils._redact import Redactor
-from ansible_collections.tunnels.sessions.plugins.module_utils._retry import RETRY_STATUSES, Hold, pause
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import wording
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.budget import budget_for
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import Failure
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import Redactor
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.retry import RETRY_STATUSES, Hold, pause
 # Re-exported: the constants and classes other code (and its tests) import from the client.
 # pylint: disable-next=unused-import
-from ansible_collections.tunnels.sessions.plugins.module_utils._transport import (  # noqa: F401
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.transport import (  # noqa: F401
     MAX_BODY_BYTES,
     REQUESTS_IMPORT_ERROR,
     STREAM_IDLE,
@@ -107,7 +107,7 @@ class Client:
     """
 
     def __init__(self, provider, api_url, api_key, names, timeout=10.0, retries=3, validate_certs=True,
-                 ca_path=None, use_proxy=True, concurrency=8, request_budget=120, budget_url=None):
+                 ca_path=None, use_proxy=True, concurrency=8, request_budget=120, budget_url=None, warn=None):
         self.provider = provider
         self.names = names
         self.api_url = api_url.rstrip("/")
@@ -120,7 +120,7 @@ class Client:
         self._hold = Hold()
         # The account's shared request budget (ngrok only; None for Ping Network or request_budget 0).
         self.budget = budget_for(provider, self.origin, provider.auth_headers(api_key), request_budget, budget_url,
-                                 timeout, names)
+                                 timeout, names, warn)
         self._lock = threading.Lock()
         self._sent = 0
         self._tallies = set()
@@ -128,13 +128,13 @@ class Client:
                                     use_proxy, self.concurrency)
 
     @classmethod
-    def from_options(cls, provider, opts, names):
-        """The client for connection options that ``_options.check_options`` checked."""
+    def from_options(cls, provider, opts, names, warn=None):
+        """The client for connection options that ``_options.check_options`` checked; ``warn`` tells the user."""
         return cls(provider, opts["api_url"], opts["api_key"], names, timeout=float(opts["timeout"]),
                    retries=int(opts["retries"]), validate_certs=opts["validate_certs"],
                    ca_path=opts["ca_path"] or None, use_proxy=opts["use_proxy"],
                    concurrency=int(opts["concurrency"]), request_budget=int(opts.get("request_budget") or 0),
-                   budget_url=opts.get("request_budget_url") or None)
+                   budget_url=opts.get("request_budget_url") or None, warn=warn)
 
     def close(self):
         self._transport.close()

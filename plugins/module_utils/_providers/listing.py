@@ -15,9 +15,9 @@ import threading
 import weakref
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._client import describe_url, origin
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import describe_url, origin
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._wording import missing_base_path, not_the_api
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.wording import missing_base_path, not_the_api
 
 MAX_PAGES = 10000  # a listing never walks more pages than this
 

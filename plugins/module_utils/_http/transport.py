@@ -33,9 +33,9 @@ except ImportError:  # pragma: no cover - exercised by a test that hides request
     HTTPAdapter = _HTTPConnection = _HTTPSConnection = _HTTPPool = _HTTPSPool = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._failures import DEADLINE, TOO_LARGE, Failure, classify
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import DEADLINE, TOO_LARGE, Failure, classify
 from ansible_collections.tunnels.sessions.plugins.module_utils._version import USER_AGENT
-from ansible_collections.tunnels.sessions.plugins.module_utils._workers import WORKERS
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.workers import WORKERS
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a larger answer is refused, never loaded whole
 STREAM_IDLE = 90.0  # seconds a stream (Server-Sent Events) may stay silent before it counts as dropped
