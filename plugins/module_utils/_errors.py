@@ -30,7 +30,7 @@ class TunnelsError(Exception):
     verb = "failed"
     transient = False  # True when trying again later may work: time-outs, dropped connections, 429, 5xx
 
-    def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None, transient=None):
+    def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None, transient=None, partial=None):
         super().__init__(what, why)
         self.what = what
         self.why = why
@@ -41,6 +41,8 @@ class TunnelsError(Exception):
         self.error = error
         if transient is not None:
             self.transient = transient
+        # What the failing step had gathered (a dict), returned beside msg by a module; None: nothing to add.
+        self.partial = partial
 
     @property
     def msg(self):
@@ -58,6 +60,21 @@ class TunnelsError(Exception):
         if self.error is not None:
             out["error"] = self.error
         return out
+
+
+class Refusal(TunnelsError):
+    """A step that will not go on, in its own words: a check of the caller's own, a wait that ran out.
+
+    ``partial`` is the result gathered so far; the one place that answers (a module's ``run``) returns it.
+    """
+
+    def __init__(self, text, partial=None):
+        super().__init__(None, text, partial=partial)
+        self.text = text
+
+    @property
+    def msg(self):
+        return self.text
 
 
 class ApiError(TunnelsError):

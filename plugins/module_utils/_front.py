@@ -17,21 +17,16 @@ The three front ends (``_module.py`` for modules, ``plugin_utils/_plugin.py`` fo
 from __future__ import annotations
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import REQUESTS_IMPORT_ERROR, Client
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError, guarded
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import Refusal, guarded
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import check_options
 
 
-class RequirementError(TunnelsError):
+class RequirementError(Refusal):
     """A Python library the collection needs is not installed where it runs; nothing was sent."""
 
     def __init__(self, text, details=None):
-        super().__init__(None, text)
-        self.text = text
+        super().__init__(text)
         self.traceback = details
-
-    @property
-    def msg(self):
-        return self.text
 
 
 class FrontEnd:

@@ -8,6 +8,12 @@
 
 """The front end of every module: options in, one client, waiting, and one clean result or failure out.
 
+The pattern every module follows: ``main`` builds the module, checks what only it knows (``fail`` before any
+work), then hands ``run`` one function that does the work and returns the result. A step that cannot go on
+raises: a ``Refusal`` in its own words, an ``ApiError`` from a request, each carrying what it had gathered in
+``partial``. ``run`` is the one place that turns a result or a failure into the module's answer; nothing below
+it ends the process.
+
 Its twins for lookups, the inventory and event sources are ``plugin_utils/_plugin.py`` and
 ``plugin_utils/_source.py``; all three open with ``_front.FrontEnd`` (options checked by the rows of
 ``_options.TABLE``, one ``Client``) and turn failures into messages with ``_errors.guarded``.
@@ -16,10 +22,11 @@ Its twins for lookups, the inventory and event sources are ``plugin_utils/_plugi
 from __future__ import annotations
 
 import time
+from typing import Callable, NoReturn, Optional
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import Refusal, TunnelsError
 from ansible_collections.tunnels.sessions.plugins.module_utils._front import FrontEnd
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
     BATCH,
@@ -82,18 +89,26 @@ class ProviderModule:
     def warn(self, text):
         self.module.warn(text)
 
-    def fail(self, msg, **extra):
+    def fail(self, msg: str, **extra) -> NoReturn:
+        """Fail before any work: a check only this module knows (``main``'s own, never from inside the work)."""
         self.module.fail_json(msg=msg, changed=False, **extra)
 
-    def run(self, work, result_so_far):
-        """``work()`` and exit with its result; any failure exits with ``result_so_far()`` and one clean msg."""
+    def run(self, work: Callable[[], dict], result_so_far: Optional[Callable[[], dict]] = None) -> NoReturn:
+        """``work()`` and exit with its result: the one place a module's result or failure becomes its answer.
+
+        A failure exits with one clean msg and the error's ``partial`` result, else ``result_so_far()``.
+        """
         value, error = self.front.guard(work)  # its long waits are reported by exit, with the whole task's
-        if error is not None:
-            extra = error.result()
-            if getattr(error, "traceback", None):
-                extra["exception"] = error.traceback
-            self.exit(result_so_far(), failed_msg=error.msg, **extra)
-        self.exit(value)
+        if error is None:
+            self.exit(value)
+        extra = error.result()
+        if getattr(error, "traceback", None):
+            extra["exception"] = error.traceback
+        if error.partial is not None:
+            partial = error.partial
+        else:
+            partial = result_so_far() if result_so_far is not None else {}
+        self.exit(partial, failed_msg=error.msg, **extra)
 
     def wait(self, poll, satisfied, started=None):
         """``poll()`` until ``satisfied``, every ``wait_sleep`` s for ``wait_timeout`` s from ``started``.
@@ -103,11 +118,12 @@ class ProviderModule:
         return poll_until(poll, satisfied, self.params["wait_timeout"], self.params["wait_sleep"],
                           self.started if started is None else started)
 
-    def timed_out(self, started, attempts, wanted, last_seen, then=""):
+    def timeout_message(self, started, attempts, wanted, last_seen, then=""):
+        """The words of a wait that ran out (``_wait.timed_out``) with this module's ``wait_timeout``."""
         return timed_out(self.started if started is None else started, self.params["wait_timeout"], attempts,
                          wanted, last_seen, then)
 
-    def exit(self, result, failed_msg=None, **extra):
+    def exit(self, result: dict, failed_msg: Optional[str] = None, **extra) -> NoReturn:
         self.front.report_waits(self.tally)
         result = dict(result, requests=self.tally.requests,
                       elapsed=round(time.monotonic() - self.started, 3), **extra)
@@ -129,7 +145,8 @@ class SessionInfoModule(ProviderModule):
         wanted = self.params["wait_for"]
         self.wait_for = [wanted] if isinstance(wanted, str) else list(wanted or [])
 
-    def run_info(self, poll, satisfied, describe, hopeless=None):
+    def run_info(self, poll: Callable[[], dict], satisfied: Callable[[dict], bool], describe: Callable[[dict], str],
+                 hopeless: Optional[Callable[[dict], Optional[str]]] = None) -> NoReturn:
         """Poll until ``satisfied`` (or once without wait_for) and exit with the result.
 
         ``poll()`` returns the result dict; ``satisfied(result)`` says whether the wanted
@@ -143,14 +160,14 @@ class SessionInfoModule(ProviderModule):
             state["result"] = poll()
             why = hopeless(state["result"]) if hopeless is not None and self.wait_for else None
             if why and not satisfied(state["result"]):
-                self.exit(dict(state["result"], attempts=state["attempts"]), failed_msg=why)
+                raise Refusal(why, partial=dict(state["result"], attempts=state["attempts"]))
             return state["result"]
 
         def work():
             result, attempts, out_of_time = self.wait(counted_poll, lambda r: not self.wait_for or satisfied(r))
             if out_of_time:
-                self.exit(dict(result, attempts=attempts), failed_msg=self.timed_out(
-                    None, attempts, " or ".join(self.wait_for), describe(result)))
+                raise Refusal(self.timeout_message(None, attempts, " or ".join(self.wait_for), describe(result)),
+                              partial=dict(result, attempts=attempts))
             return dict(result, attempts=attempts)
 
         self.run(work, lambda: dict(state["result"], attempts=state["attempts"]))

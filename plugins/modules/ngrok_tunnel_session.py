@@ -267,7 +267,7 @@ def main():
                                                   started=sent)
             out["attempts"] = attempts
             if out_of_time:
-                refuse(m.timed_out(sent, attempts, "ngrok agent session %s to go offline after stop" % sid,
+                refuse(m.timeout_message(sent, attempts, "ngrok agent session %s to go offline after stop" % sid,
                                    "still online"))
             return done(True, "session %s stopped" % sid, None)
         new = wait_back(m, session, before, sent, out, refuse, "restart", "The restart was sent")
@@ -296,7 +296,7 @@ def wait_back(m, session, before, sent, out, refuse, after, then, first_poll_aft
                                           ngrok.any_found, started=sent)
     out["attempts"] = attempts
     if out_of_time:
-        refuse(m.timed_out(sent, attempts, "the agent of session %s (metadata %r) to come back online after %s"
+        refuse(m.timeout_message(sent, attempts, "the agent of session %s (metadata %r) to come back online after %s"
                            % (sid, metadata, after), "no new session with that metadata",
                            then="%s; check the agent on its host." % then))
     out["tunnel_session"] = found[0]
