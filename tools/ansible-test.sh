@@ -43,5 +43,9 @@ PY
   cp "$offline" "$HOME/.ansible/test/cache/.get_pip.$$"
   mv -f "$HOME/.ansible/test/cache/.get_pip.$$" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 fi
+# The providers' API documents the emulator's conformance tests read, beside the copy as beside the checkout.
+if [ -d "$root/../shared" ]; then
+  ln -sfn "$(cd "$root/../shared" && pwd)" "$top/ansible_collections/tunnels/shared"
+fi
 cd "$dest"
 ansible-test "$@"

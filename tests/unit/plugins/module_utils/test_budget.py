@@ -8,6 +8,7 @@ with the tests' knob (``_TUNNELS_SESSIONS_BUDGET_WINDOW``) so a test waits secon
 asserted from below (a sleep never ends early) and bounded from above with a margin no loaded machine reaches.
 """
 
+import importlib.util
 import json
 import os
 import signal
@@ -363,12 +364,11 @@ def test_an_unreachable_redis_from_the_environment_fails_the_task_without_its_pa
 
 
 def test_without_the_redis_package_a_redis_url_is_a_clean_failure_naming_it(emu, tmp_path, redis_server):
-    import requests  # pylint: disable=import-outside-toplevel
-    site = os.path.dirname(os.path.dirname(requests.__file__))
     bare = tmp_path / "site-packages"  # what a host with ansible-core and requests, but no redis, has
     bare.mkdir()
     for name in ("ansible", "requests", "urllib3", "idna", "certifi", "charset_normalizer"):
-        os.symlink(os.path.join(site, name), str(bare / name))
+        # Each package where this interpreter has it: ansible-test units keeps ansible apart from the venv's others.
+        os.symlink(list(importlib.util.find_spec(name).submodule_search_locations)[0], str(bare / name))
     args = tmp_path / "args.json"
     module_args = {"api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01",
                    "request_budget_url": redis_server.url}
