@@ -14,6 +14,7 @@ import tempfile
 import time
 
 import pytest
+from ansible.release import __version__ as ansible_version
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
 
@@ -37,6 +38,8 @@ class Ansible:
         self.tarball = tarball
         self.collections = collections
         self.count = 0
+        # The ansible-core release the commands run: (major, minor).
+        self.core = tuple(int(part) for part in ansible_version.split(".")[:2])
 
     def env(self, extra=None):
         """The environment of one ansible command: its own TMPDIR (so its own request budget window) unless

@@ -151,6 +151,36 @@ def test_a_returned_configuration_under_no_log_reaches_the_next_task_and_no_outp
         assert secret not in output
 
 
+def test_a_printed_link_is_masked_where_ansible_core_masks_secrets(ansible, emu, tmp_path):
+    """ansible-core 2.22 and newer mask every secret the collection registers, even in a result a playbook prints
+    (``debug``); the variable keeps the real link for the next task. Older cores print what they are asked to
+    print, which is why the module's docs ask for ``no_log`` there."""
+    dest = tmp_path / "printed.link"
+    tasks = f"""
+- name: create and take the configuration
+  tunnels.sessions.ping_session: {{client_id: c1, zone: DE, return_configuration: true}}
+  register: r_printed
+- name: print the link
+  ansible.builtin.debug:
+    msg: "the link: {{{{ r_printed.configuration_link }}}}"
+- name: hand it to the next task
+  ansible.builtin.copy:
+    content: "{{{{ r_printed.configuration_link }}}}"
+    dest: "{dest}"
+    mode: "0600"
+  register: r_copied
+"""
+    r, proc = ansible.tasks(tasks, env=ping_env(emu))
+    assert proc.returncode == 0 and r["r_copied"]["changed"] is True, proc.stdout + proc.stderr
+    link = emu.ping_created()[0]["configuration_link"]
+    assert dest.read_text() == link
+    if ansible.core >= (2, 22):
+        assert '"msg": "the link: $REDACTED$"' in proc.stdout
+        assert link not in proc.stdout + proc.stderr
+    else:
+        assert '"msg": "the link: %s"' % link in proc.stdout
+
+
 def test_limits_declared_and_deleted_through_the_action_group(ansible, emu):
     tasks = """
 - name: declare

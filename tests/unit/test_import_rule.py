@@ -17,7 +17,7 @@ LAYERS = (
     ("waits", ("module_utils/_wait.py",)),
     ("provider operations", ("module_utils/_providers/",)),
     ("HTTP", ("module_utils/_http/",)),
-    ("errors and version", ("module_utils/_errors.py", "module_utils/_version.py")),
+    ("errors, version and secrets", ("module_utils/_errors.py", "module_utils/_version.py", "module_utils/_secrets.py")),
 )
 
 

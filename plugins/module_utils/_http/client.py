@@ -107,7 +107,8 @@ class Client:
     """
 
     def __init__(self, provider, api_url, api_key, names, timeout=10.0, retries=3, validate_certs=True,
-                 ca_path=None, use_proxy=True, concurrency=8, request_budget=120, budget_url=None, warn=None):
+                 ca_path=None, use_proxy=True, concurrency=8, request_budget=120, budget_url=None, warn=None,
+                 register=None):
         self.provider = provider
         self.names = names
         self.api_url = api_url.rstrip("/")
@@ -116,7 +117,7 @@ class Client:
         self.retries = retries
         self.concurrency = max(1, concurrency)
         self.origin = origin(self.api_url)
-        self._redactor = Redactor(provider.secrets(api_key))
+        self._redactor = Redactor(provider.secrets(api_key), register)
         self._hold = Hold()
         # The account's shared request budget (ngrok only; None for Ping Network or request_budget 0).
         self.budget = budget_for(provider, self.origin, provider.auth_headers(api_key), request_budget, budget_url,
@@ -128,13 +129,14 @@ class Client:
                                     use_proxy, self.concurrency)
 
     @classmethod
-    def from_options(cls, provider, opts, names, warn=None):
-        """The client for connection options that ``_options.check_options`` checked; ``warn`` tells the user."""
+    def from_options(cls, provider, opts, names, warn=None, register=None):
+        """The client for connection options that ``_options.check_options`` checked; ``warn`` tells the user,
+        ``register`` is told every secret the client learns (see ``Redactor``)."""
         return cls(provider, opts["api_url"], opts["api_key"], names, timeout=float(opts["timeout"]),
                    retries=int(opts["retries"]), validate_certs=opts["validate_certs"],
                    ca_path=opts["ca_path"] or None, use_proxy=opts["use_proxy"],
                    concurrency=int(opts["concurrency"]), request_budget=int(opts.get("request_budget") or 0),
-                   budget_url=opts.get("request_budget_url") or None, warn=warn)
+                   budget_url=opts.get("request_budget_url") or None, warn=warn, register=register)
 
     def close(self):
         self._transport.close()

@@ -16,17 +16,23 @@ REDACTED = "********"
 
 
 class Redactor:
-    """Replaces every form of the secrets it was given (as written, and percent-encoded) with asterisks."""
+    """Replaces every form of the secrets it was given (as written, and percent-encoded) with asterisks.
 
-    def __init__(self, secrets):
+    ``register``, when given, is told every new form as it is learnt (``_secrets.register``: Ansible's own masking).
+    """
+
+    def __init__(self, secrets, register=None):
         self._forms = []
+        self._register = register
         self.add(secrets)
 
     def add(self, secrets):
         """Also replace ``secrets`` from now on (a credential an answer handed out, say)."""
-        forms = set(self._forms).union(form for secret in secrets if secret
-                                       for form in (secret, quote(secret, safe=""), quote(secret)))
-        self._forms = sorted(forms, key=len, reverse=True)
+        new = set(form for secret in secrets if secret
+                  for form in (secret, quote(secret, safe=""), quote(secret))).difference(self._forms)
+        self._forms = sorted(new.union(self._forms), key=len, reverse=True)
+        if new and self._register is not None:
+            self._register(sorted(new))
 
     def text(self, text):
         """``text`` with every form of the secrets replaced; anything that is not a string as it is."""

@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The lookup ``tunnels.sessions.ping_session``, loaded by Ansible's plugin loader, against the emulator."""
 
+import uuid
+
 import harness  # pylint: disable=import-error
 import pytest
 from ansible.errors import AnsibleError
@@ -60,3 +62,16 @@ def test_a_term_that_is_not_an_id_fails_before_anything_is_sent(emu, lookup):
         lookup("ping_session", "ps_demo_edge01", "a/b", **options(emu))
     assert "term 1 ('a/b') is not a session id: ids cannot contain '/'" in str(info.value)
     assert not emu.requests()
+
+
+def test_the_key_a_lookup_is_given_is_masked_by_ansible_where_the_core_masks_secrets(lookup):
+    from ansible_collections.tunnels.sessions.plugins.module_utils import _secrets  # pylint: disable=import-outside-toplevel
+
+    key = "lookup-key-%s" % uuid.uuid4().hex  # its own key: nothing registered it before
+    with pytest.raises(AnsibleError) as caught:  # nothing listens there: one clean failure, after the opening
+        lookup("ping_session", "ps_demo_edge01", api_key=key, api_url="http://127.0.0.1:9/customer/v2", retries=0)
+    assert key not in str(caught.value)
+    if _secrets.MASKED_BY_ANSIBLE:
+        from ansible.module_utils.secrets import mask_secrets  # pylint: disable=import-outside-toplevel,import-error
+
+        assert mask_secrets("key: %s" % key) == "key: $REDACTED$"
