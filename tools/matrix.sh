@@ -6,8 +6,8 @@
 # 2.19 / Python 3.11 (every end-to-end test, ansible-test units, sanity and integration). A leg runs what can
 # differ by release, each on the controller Python that release needs (2.16 to 2.18: 3.11 here; 2.20 and 2.21:
 # 3.12; 2.22: 3.13):
-# - every leg: ansible-test integration (every module run by ansible-playbook as a user writes it), in a venv
-#   holding that ansible-core and requests;
+# - every leg: ansible-test integration (modules run by ansible-playbook as a user writes them; every target on
+#   2.16 and the newest, MIDDLE_TARGETS between them), in a venv holding that ansible-core and requests;
 # - 2.16 (what AWX / Automation Platform 2.5 ship) and the newest release: the end-to-end tests of the plugins
 #   that run inside ansible-core on the controller too: the inventory and the lookups (export, templating,
 #   caching, SSH through the tunnels) and AWX's ansible-runner; on the newest also the secrets Ansible masks;
@@ -24,6 +24,11 @@ cd "$(dirname "$0")/.."
 
 NEWEST_RUNS="e2e integration units"  # what the newest release gets (core2.22 while 2.22 is the newest)
 LEGS="2.16 2.17 2.18 2.20 2.21 2.22"  # the releases with a leg of their own (2.19 is make test's)
+# The releases between the oldest (2.16), make test's own (2.19) and the newest run the targets of two modules that
+# stand for the rest: the modules share one front end (module_utils/_module.py), and these two take every way
+# through ansible-core there is (both APIs, reading and waiting, creating and acting, check mode, a module's
+# credentials); the others run every target.
+MIDDLE_TARGETS="ngrok_tunnel_session_info ping_session"
 
 pythons() {  # every Python 3 of this machine (pyenv's and python3.N on PATH), one per line
   local root n
@@ -64,7 +69,7 @@ leg() {  # name python core what...: one leg; python may be empty (NOT RUN); wha
   shift 3
   echo "== matrix: $name ($core): $*"
   [ -n "$python" ] || not_run "$core needs Python ${NEEDS:-?}, and this machine has none (pyenv or python3.N on PATH)"
-  [[ " $* " == *" e2e "* ]] && extra+=(-r tests/requirements.txt)
+  [[ " $* " == *" e2e "* ]] && extra+=(-r tests/matrix-requirements.txt)
   # One venv per leg, which its jobs share (make test runs the leg and its sanity side by side): they take turns.
   exec 7>"$venv.lock"
   flock 7
@@ -84,7 +89,9 @@ leg() {  # name python core what...: one leg; python may be empty (NOT RUN); wha
     began=$SECONDS
     case $what in
       integration)
-        PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh integration --local --python "$(pyver "$python")" ;;
+        # shellcheck disable=SC2086  # TARGETS is a list of words (empty: every target)
+        PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh integration --local --python "$(pyver "$python")" \
+          ${TARGETS:-} ;;
       e2e)
         bash tools/test-packages.sh
         "$venv/bin/python" -m pytest -p no:cacheprovider -q -n "$(nproc)" -m "not newcomer" tests/e2e/test_fleet.py \
@@ -123,10 +130,10 @@ only="$*"  # what to run of the leg (say, sanity), instead of all it runs
 # shellcheck disable=SC2086  # the lists of what a leg runs are words
 case "$name" in
   core2.16) NEEDS=3.11 leg core2.16 "$py311" "ansible-core>=2.16,<2.17" ${only:-e2e integration} ;;
-  core2.17) NEEDS=3.11 leg core2.17 "$py311" "ansible-core>=2.17,<2.18" ${only:-integration} ;;
-  core2.18) NEEDS=3.11 leg core2.18 "$py311" "ansible-core>=2.18,<2.19" ${only:-integration} ;;
-  core2.20) NEEDS=3.12 leg core2.20 "$(python_for 3.12)" "ansible-core>=2.20,<2.21" ${only:-integration} ;;
-  core2.21) NEEDS=3.12 leg core2.21 "$(python_for 3.12)" "ansible-core>=2.21,<2.22" ${only:-integration} ;;
+  core2.17) TARGETS=$MIDDLE_TARGETS NEEDS=3.11 leg core2.17 "$py311" "ansible-core>=2.17,<2.18" ${only:-integration} ;;
+  core2.18) TARGETS=$MIDDLE_TARGETS NEEDS=3.11 leg core2.18 "$py311" "ansible-core>=2.18,<2.19" ${only:-integration} ;;
+  core2.20) TARGETS=$MIDDLE_TARGETS NEEDS=3.12 leg core2.20 "$(python_for 3.12)" "ansible-core>=2.20,<2.21" ${only:-integration} ;;
+  core2.21) TARGETS=$MIDDLE_TARGETS NEEDS=3.12 leg core2.21 "$(python_for 3.12)" "ansible-core>=2.21,<2.22" ${only:-integration} ;;
   core2.22) NEEDS=3.13 leg core2.22 "$(python_for 3.13)" "ansible-core>=2.22,<2.23" ${only:-$NEWEST_RUNS} ;;
   newest)
     read -r version requires <<<"$(newest)" || true

@@ -35,23 +35,23 @@ def test_the_core_masks_what_is_registered_exactly_when_it_has_ansibles_secrets_
 
 
 def test_a_created_sessions_credentials_and_the_key_are_registered_where_the_core_masks(emu):
-    r = harness.MORE["ping_session"].run(emu, client_id="c1", zone="DE", return_configuration=True)
+    r, proc = harness.run_module("ping_session", {"api_url": emu.ping_url, "api_key": harness.PING_KEY,
+                                                  "client_id": "c1", "zone": "DE", "return_configuration": True})
     link = r["configuration_link"]
     assert link.startswith("vless://")  # returned as asked; a playbook printing it sees $REDACTED$ on 2.22+
-    registered = r.get("_ansible_new_secrets")
     if _secrets.MASKED_BY_ANSIBLE:
-        assert {link, harness.PING_KEY, r["configuration"]["id"]} <= set(registered)
+        assert {link, harness.PING_KEY, r["configuration"]["id"]} <= set(proc.new_secrets)
     else:
-        assert registered is None
+        assert proc.new_secrets is None
 
 
 def test_a_redis_password_alone_is_registered_where_the_core_masks(emu):
     password = "pw-%s" % uuid.uuid4().hex
-    r = harness.TARGETS["ngrok_tunnel_session_info"].run(
-        emu, id="ts_demo_web01", request_budget_url="redis://:%s@127.0.0.1:9/0" % password, retries=0)
-    assert r["failed"] is True and password not in r["msg"]  # no Redis there: one clean failure
-    registered = r.get("_ansible_new_secrets")
+    r, proc = harness.run_module("ngrok_tunnel_session_info", {
+        "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01", "retries": 0,
+        "request_budget_url": "redis://:%s@127.0.0.1:9/0" % password})
+    assert r["failed"] is True and password not in proc.stdout + proc.stderr  # no Redis there: one clean failure
     if _secrets.MASKED_BY_ANSIBLE:
-        assert password in registered and harness.NGROK_KEY in registered
+        assert password in proc.new_secrets and harness.NGROK_KEY in proc.new_secrets
     else:
-        assert registered is None
+        assert proc.new_secrets is None
