@@ -50,16 +50,18 @@ check: $(STAMP)
 
 ## make test: every test and every gate, each suite once, and every supported ansible-core (tools/matrix.sh; 2.20
 ## and newer need a Python 3.12 or 3.13, else their legs say NOT RUN, which ALL_CORES=required, as CI sets, makes a
-## failure). First this venv beside one ansible-core leg (it builds its own), then the unit tests alone under
-## ansible-test units (they assert time bounds), then the rest three at a time, the longest first (tools/pool.sh).
+## failure). First this venv (mostly downloads) beside the legs that build their own, then the unit tests alone
+## under ansible-test units (they assert time bounds), then the rest three at a time, the longest first
+## (tools/pool.sh).
 MATRIX_LEGS := matrix-core2.16 matrix-core2.22 matrix-newest matrix-core2.21 matrix-core2.20 matrix-core2.18 \
   matrix-core2.17
+SETUP_LEGS := matrix-core2.17 matrix-core2.18 sanity-core2.22 matrix-core2.20 matrix-newest
 export ALL_CORES
 test:
-	bash tools/pool.sh test-setup make 2 venv matrix-core2.17
+	bash tools/pool.sh test-setup make 3 venv $(SETUP_LEGS)
 	bash tools/pool.sh test-unit make 1 units
-	bash tools/pool.sh test make 3 e2e matrix-core2.22 sanity matrix-core2.16 integration sanity-core2.22 \
-	  $(filter-out matrix-core2.16 matrix-core2.17 matrix-core2.22,$(MATRIX_LEGS)) docs importer docs-lint lint
+	bash tools/pool.sh test make 3 matrix-core2.22 e2e sanity matrix-core2.16 integration \
+	  $(filter-out $(SETUP_LEGS) matrix-core2.16 matrix-core2.22,$(MATRIX_LEGS)) docs importer docs-lint lint
 
 venv: $(STAMP)
 

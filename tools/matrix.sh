@@ -10,15 +10,16 @@
 #   2.16 and the newest, MIDDLE_TARGETS between them), in a venv holding that ansible-core and requests;
 # - 2.16 (what AWX / Automation Platform 2.5 ship) and the newest release: the end-to-end tests of the plugins
 #   that run inside ansible-core on the controller too: the inventory and the lookups (export, templating,
-#   caching, SSH through the tunnels) and AWX's ansible-runner; on the newest also the secrets Ansible masks;
-# - the newest release: ansible-test units (the unit tests, as Ansible's own runner runs them; 2.19's in make test).
-# Modules run the same way on every release, which the integration targets show; the playbook examples,
-# rulebooks, upgrades and README blocks run on 2.19 in make test.
+#   caching, SSH through the tunnels), AWX's ansible-runner, and a printed secret (masked by 2.22+);
+# - the newest release: ansible-test units (the unit tests, as Ansible's own runner runs them; 2.19's in make
+#   test); make sanity-core2.22 runs 2.22's ansible-test sanity in its venv.
+# The playbook examples, rulebooks, upgrades and README blocks run on 2.19 in make test.
 # The leg `newest` asks PyPI which ansible-core is the newest, picks the Python it needs from this machine's and
 # runs it as core2.22 runs 2.22; while 2.22 is the newest it says so and ends (core2.22 runs it).
 # Usage: tools/matrix.sh LEG [WHAT...] (LEG one of: core2.16 core2.17 core2.18 core2.20 core2.21 core2.22 newest;
-# WHAT any of integration e2e units sanity, instead of all the leg runs); make matrix runs them all. A leg whose Python this machine lacks says NOT RUN and ends, or fails under ALL_CORES=required;
-# a leg never tests another release than its own.
+# WHAT any of integration e2e units sanity, instead of all the leg runs); make matrix runs them all. A leg whose
+# Python this machine lacks says NOT RUN and ends, or fails under ALL_CORES=required; a leg never tests another
+# release than its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
