@@ -245,6 +245,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     server = make_server(args.host, args.port, args.seed, args.ngrok_key, args.ping_key,
                          args.tls_cert, args.tls_key, args.verbose)
+    agents = start_demo_agents(server) if args.seed == "demo" else []  # listening before anyone learns the URL
     if args.url_file:
         # Written whole before the URL is printed, so a reader of either never sees a partial state.
         partial = args.url_file + ".partial"
@@ -256,8 +257,7 @@ def main(argv=None):
     print("export NGROK_API_URL=%s NGROK_API_KEY=%s" % (server.public_url, args.ngrok_key))
     print("export PING_NETWORK_API_URL=%s%s PING_NETWORK_API_KEY=%s" % (server.public_url, PING_BASE, args.ping_key),
           flush=True)
-    if args.seed == "demo":
-        agents = start_demo_agents(server)
+    if agents:
         print("# the ngrok agents' local APIs (ngrok_agent_info's agent_url) of web-01 and web-02")
         print("export " + " ".join("%s_AGENT_URL=%s" % (name.replace("-", "").upper(), agent.url)
                                    for name, agent in agents), flush=True)
