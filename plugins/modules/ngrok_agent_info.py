@@ -116,6 +116,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+agent_url:
+  description: The address asked (O(agent_url)), so that a result read later, on another host, says which agent it is.
+  returned: always
+  type: str
+  sample: http://127.0.0.1:4040
 agent:
   description: The agent, as its C(/api/status) says.
   returned: always

@@ -111,11 +111,11 @@ def check_upstreams(items: list, timeout: float) -> None:
 
 
 def inspect(client, check: bool, include_metrics: bool, min_endpoints: int, minimum=None) -> dict:
-    """One look at the agent: ``{agent, endpoints, healthy, problems}``."""
+    """One look at the agent: ``{agent_url, agent, endpoints, healthy, problems}``."""
     where = "%s (agent_url)" % client.api_url
     found = status(client)
     if found is None:
-        return {"agent": {"running": False, "status": None, "agent_version": None, "legs": []}, "endpoints": [],
+        return {"agent_url": client.api_url, "agent": {"running": False, "status": None, "agent_version": None, "legs": []}, "endpoints": [],
                 "healthy": False,
                 "problems": ["No ngrok agent answers at %s: the agent, or its web interface (web_addr), is not "
                              "running there" % where]}
@@ -138,4 +138,4 @@ def inspect(client, check: bool, include_metrics: bool, min_endpoints: int, mini
                         % (where, len(items), "" if len(items) == 1 else "s", min_endpoints))
     problems.extend("Endpoint %s (%s): upstream %s %s" % (e["name"], e["url"], e["upstream_url"], e["upstream_error"])
                     for e in items if e["upstream_reachable"] is False)
-    return {"agent": agent, "endpoints": items, "healthy": not problems, "problems": problems}
+    return {"agent_url": client.api_url, "agent": agent, "endpoints": items, "healthy": not problems, "problems": problems}

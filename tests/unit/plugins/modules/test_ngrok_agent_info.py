@@ -146,7 +146,7 @@ def test_an_older_agent_is_read_from_its_tunnels(emu, listening):
 
 def test_nothing_listening_is_data_not_a_failure(closed_port):
     r, dummy = run({"agent_url": "http://127.0.0.1:%d" % closed_port})
-    assert "failed" not in r
+    assert "failed" not in r and r["agent_url"] == "http://127.0.0.1:%d" % closed_port
     assert r["agent"] == {"running": False, "status": None, "agent_version": None, "legs": []}
     assert r["healthy"] is False and r["endpoints"] == []
     assert r["problems"] == ["No ngrok agent answers at http://127.0.0.1:%d (agent_url): the agent, or its web "
