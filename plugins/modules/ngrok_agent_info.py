@@ -12,8 +12,8 @@ short_description: Ask the ngrok agent on this host whether it is online and its
 version_added: 0.5.0
 description:
   - Reads the local API of the ngrok agent that runs on the host the task runs on (ngrok's "ngrok Agent API",
-    C(http://127.0.0.1:4040/api) unless the agent's C(web_addr) moves it): whether the agent is online, its
-    version, its latency to each region, and each endpoint with its upstream.
+    C(http://127.0.0.1:4040/api) unless the agent's C(web_addr) moves it) to learn whether the agent is online,
+    its version, its latency to each region, and each endpoint with its upstream.
   - Then checks, with a TCP connect from this host (no byte sent), that each endpoint's upstream accepts
     connections. ngrok's cloud lists an agent as online while the service behind its endpoint refuses
     connections and visitors get C(ERR_NGROK_8012); this module sees that.
@@ -57,7 +57,7 @@ options:
     default: true
   include_metrics:
     description:
-      - Add each endpoint's metrics (connections and HTTP requests: counts, rates, percentiles). Costs one request
+      - Add each endpoint's metrics (counts, rates and percentiles of connections and HTTP requests). Costs one request
         per endpoint (none more for an older agent, which lists its tunnels with their metrics).
     type: bool
     default: false

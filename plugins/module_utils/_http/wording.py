@@ -151,8 +151,8 @@ def hint(client, status, error, attempts):
     if status == 403:
         return "the key was accepted but may not do this; check its permissions"
     if status == 404 and error is None:
-        return "%s (%s) probably does not point at the %s API; check %s" % (client.provider.url_option, client.api_url,
-                                                                             name, option)
+        return "%s (%s) probably does not point at the %s API; check %s" % (
+            client.provider.url_option, client.api_url, name, option)
     if status == 429:
         limit = " (%s)" % client.provider.rate_limit_text if client.provider.rate_limit_text else ""
         return ("the account's API rate limit%s was exhausted%s; run fewer tasks against the API at once, raise "

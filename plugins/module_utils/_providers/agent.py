@@ -106,8 +106,8 @@ def _tunnels(client, include_metrics):
 def check_upstreams(items: list, timeout: float) -> None:
     """Set ``upstream_reachable`` and ``upstream_error`` on each endpoint (a TCP connect from this host)."""
     for endpoint in items:
-        endpoint["upstream_reachable"], endpoint["upstream_error"] = upstreams.check(endpoint["upstream_url"],
-                                                                                   timeout)
+        reachable, why = upstreams.check(endpoint["upstream_url"], timeout)
+        endpoint["upstream_reachable"], endpoint["upstream_error"] = reachable, why
 
 
 def inspect(client, check: bool, include_metrics: bool, min_endpoints: int, minimum=None) -> dict:
