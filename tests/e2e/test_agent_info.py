@@ -5,9 +5,12 @@
 collection, beside a module_defaults api_key for the ngrok group; one line per agent from health_lines."""
 
 import json
+import os
 import socket
+import subprocess
 import sys
 
+import harness  # pylint: disable=import-error
 from conftest import BIN  # pylint: disable=import-error
 
 POLICY = "on_http_request: [{actions: [{type: basic-auth, config: {credentials: ['ops:pw-in-the-policy']}}]}]"
@@ -68,3 +71,39 @@ def test_each_host_checks_its_own_agent_over_ssh_and_on_localhost(ansible, emu, 
     assert "ngrok agent at %s (3.18.4, eu 87 ms): online, 1 endpoint" % web01 in out
     assert ("ngrok agent at %s (3.18.4, us 31 ms): online, 1 endpoint; upstream tcp://localhost:%d refuses "
             "connections" % (web02, closed)) in out
+
+
+GUIDE = harness.ROOT / "docs" / "docsite" / "rst" / "agent_checks.rst"
+
+
+def guide_commands():
+    """Every ``$ `` command of the guide's console blocks, as written."""
+    return [line.strip()[2:] for line in GUIDE.read_text().splitlines() if line.strip().startswith("$ ")]
+
+
+def test_the_agent_guides_commands_run_as_written_against_the_demo_emulator(ansible, tmp_path):
+    emulator = subprocess.Popen([sys.executable, str(harness.ROOT / "tests" / "emulator" / "emulator.py"),
+                                 "--seed", "demo"], stdout=subprocess.PIPE, text=True)
+    try:
+        printed = [emulator.stdout.readline().strip() for dummy in range(6)]
+        exports = [line for line in printed if line.startswith("export ")]
+        assert any("WEB01_AGENT_URL=" in line for line in exports), printed
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", 8080)) != 0, "the guide expects nothing on port 8080"
+        commands = guide_commands()
+        assert len(commands) == 3
+        outputs = []
+        for command in commands:  # one shell per command: the exports as pasted, then the command
+            proc = ansible.run(["bash", "-e", "-c", "\n".join(exports + [command])],
+                               env={"PATH": "%s:%s" % (BIN, os.environ["PATH"])})
+            assert proc.returncode == 0, command + "\n" + proc.stdout + proc.stderr
+            outputs.append(proc.stdout)
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+    first, second, third = outputs
+    assert "localhost | SUCCESS" in first and '"healthy": false' in first
+    assert ("Endpoint tn_demo_web01 (https://web-01.example.test): upstream http://localhost:8080 refuses "
+            "connections") in first
+    assert '"upstream_reachable": null' in second and '"metrics"' in second
+    assert '"attempts": 1' in third and '"status": "online"' in third
