@@ -45,11 +45,28 @@ def _not_the_agent(client, what, why):
                     "(http://127.0.0.1:4040 unless its configuration moves it)" % (client.api_url, option))
 
 
+WAITED_TOO_LONG = frozenset((failures.CONNECT_TIMEOUT, failures.READ_TIMEOUT, failures.DEADLINE))
+
+
+def _get(client, what, url, not_found_ok=False):
+    """``client.get``; a request that got no answer says what to do in the agent's terms (it runs on this host,
+    reached without proxy or retry, so the cloud API's advice about those does not apply)."""
+    try:
+        return client.get(what, url, not_found_ok=not_found_ok)
+    except ApiError as exc:
+        if exc.failure_kind in WAITED_TOO_LONG:
+            exc.todo = "raise timeout, or check that the agent at %s is not stuck" % client.names.option("agent_url")
+        elif exc.failure_kind is not None:
+            exc.todo = ("check %s: the address of the agent's web interface (its web_addr) as this host reaches it"
+                        % client.names.option("agent_url"))
+        raise
+
+
 def status(client) -> Optional[dict]:
     """``/api/status``, or None when nothing listens at the agent's address."""
     what = "Reading the ngrok agent's status at %s" % client.api_url
     try:
-        body = client.get(what, client.url("api", "status"))
+        body = _get(client, what, client.url("api", "status"))
     except ApiError as exc:
         if exc.failure_kind == failures.REFUSED:
             return None
@@ -70,7 +87,7 @@ def endpoints(client, include_metrics: bool) -> list:
     """Each endpoint as ``{name, url, upstream_url, protocol, pooling_enabled, has_traffic_policy}`` (+ ``metrics``),
     from ``/api/endpoints``, or from ``/api/tunnels`` when the agent answers 404 there (an older agent)."""
     what = "Listing the ngrok agent's endpoints at %s" % client.api_url
-    body = client.get(what, client.url("api", "endpoints"), not_found_ok=True)
+    body = _get(client, what, client.url("api", "endpoints"), not_found_ok=True)
     if body is None:
         return _tunnels(client, include_metrics)
     found = _items(client, what, body, "endpoints")
@@ -83,7 +100,7 @@ def endpoints(client, include_metrics: bool) -> list:
                     "protocol": upstream.get("protocol"), "pooling_enabled": bool(item.get("pooling_enabled")),
                     "has_traffic_policy": bool(item.get("traffic_policy"))}
         if include_metrics:
-            detail = client.get("Reading the metrics of the ngrok agent's endpoint %s at %s"
+            detail = _get(client, "Reading the metrics of the ngrok agent's endpoint %s at %s"
                                 % (item.get("name"), client.api_url), client.url("api", "endpoints", item.get("name")))
             endpoint["metrics"] = detail.get("metrics") if isinstance(detail.get("metrics"), dict) else {}
         result.append(endpoint)
@@ -93,7 +110,7 @@ def endpoints(client, include_metrics: bool) -> list:
 def _tunnels(client, include_metrics):
     what = "Listing the ngrok agent's tunnels at %s (it has no /api/endpoints: an older agent)" % client.api_url
     result = []
-    for item in _items(client, what, client.get(what, client.url("api", "tunnels")), "tunnels"):
+    for item in _items(client, what, _get(client, what, client.url("api", "tunnels")), "tunnels"):
         config = item.get("config") if isinstance(item.get("config"), dict) else {}
         endpoint = {"name": item.get("name"), "url": item.get("public_url"), "upstream_url": config.get("addr"),
                     "protocol": item.get("proto"), "pooling_enabled": False, "has_traffic_policy": False}

@@ -260,3 +260,13 @@ def test_check_mode_reads_the_same(emu, listening):
     url = emu.start_agent("web-01", endpoints=[endpoint("web", str(listening))])["url"]
     r, dummy = run({"agent_url": url, "_ansible_check_mode": True})
     assert r["healthy"] is True and r["changed"] is False
+
+
+def test_an_agent_that_never_answers_is_cut_at_timeout_and_says_what_to_do(listening):
+    # A listener that accepts connections (the kernel does) and never answers: the request waits out timeout once.
+    r, proc = run({"agent_url": "http://127.0.0.1:%d" % listening, "timeout": 1})
+    assert r["failed"] is True and r["requests"] == 1 and r["elapsed"] < 5
+    assert "answer within timeout=1.0 seconds" in r["msg"]
+    assert r["msg"].endswith("raise timeout, or check that the agent at agent_url (or the NGROK_AGENT_URL "
+                             "environment variable) is not stuck.")
+    assert "retries" not in r["msg"] and "use_proxy" not in r["msg"] and "Traceback" not in proc.stderr
