@@ -100,8 +100,8 @@ def endpoints(client, include_metrics: bool) -> list:
                     "protocol": upstream.get("protocol"), "pooling_enabled": bool(item.get("pooling_enabled")),
                     "has_traffic_policy": bool(item.get("traffic_policy"))}
         if include_metrics:
-            detail = _get(client, "Reading the metrics of the ngrok agent's endpoint %s at %s"
-                                % (item.get("name"), client.api_url), client.url("api", "endpoints", item.get("name")))
+            asked = "Reading the metrics of the ngrok agent's endpoint %s at %s" % (item.get("name"), client.api_url)
+            detail = _get(client, asked, client.url("api", "endpoints", item.get("name")))
             endpoint["metrics"] = detail.get("metrics") if isinstance(detail.get("metrics"), dict) else {}
         result.append(endpoint)
     return result
