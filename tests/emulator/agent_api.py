@@ -195,8 +195,9 @@ class AgentState:
         self.agents = {}
         for name, agent in agents.items():
             if seed == "demo" and name in DEMO_AGENTS:
-                agent.settings = self.agent_defaults(name)
-                agent.pending, agent.requests = [], []
+                defaults = self.agent_defaults(name)
+                with agent.lock:
+                    agent.settings, agent.pending, agent.requests = defaults, [], []
                 self.agents[name] = agent
             else:
                 agent.stop()
