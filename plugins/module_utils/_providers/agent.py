@@ -77,7 +77,9 @@ def status(client) -> Optional[dict]:
 
 
 def _items(client, what, body, key):
-    items = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(body, dict) or key not in body:
+        raise _not_the_agent(client, what, "JSON without %r" % key)
+    items = [] if body[key] is None else body[key]  # Go writes an agent's empty list as null
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise _not_the_agent(client, what, "JSON whose %r is not a list of objects" % key)
     return items
@@ -87,7 +89,12 @@ def endpoints(client, include_metrics: bool) -> list:
     """Each endpoint as ``{name, url, upstream_url, protocol, pooling_enabled, has_traffic_policy}`` (+ ``metrics``),
     from ``/api/endpoints``, or from ``/api/tunnels`` when the agent answers 404 there (an older agent)."""
     what = "Listing the ngrok agent's endpoints at %s" % client.api_url
-    body = _get(client, what, client.url("api", "endpoints"), not_found_ok=True)
+    try:
+        body = _get(client, what, client.url("api", "endpoints"), not_found_ok=True)
+    except ApiError as exc:
+        if exc.http_status != 404:  # a 404 in whatever words: an agent from before agent endpoints
+            raise
+        body = None
     if body is None:
         return _tunnels(client, include_metrics)
     found = _items(client, what, body, "endpoints")

@@ -270,3 +270,24 @@ def test_an_agent_that_never_answers_is_cut_at_timeout_and_says_what_to_do(liste
     assert r["msg"].endswith("raise timeout, or check that the agent at agent_url (or the NGROK_AGENT_URL "
                              "environment variable) is not stuck.")
     assert "retries" not in r["msg"] and "use_proxy" not in r["msg"] and "Traceback" not in proc.stderr
+
+
+def test_an_older_agent_whose_404_is_plain_text_is_read_from_its_tunnels(httpserver, listening):
+    httpserver.expect_request("/api/status").respond_with_json(
+        {"status": "online", "agent_version": "2.3.41", "session": {"legs": []}, "uri": "/api/status"})
+    httpserver.expect_request("/api/endpoints").respond_with_data("404 page not found\n", status=404,
+                                                                  content_type="text/plain")
+    httpserver.expect_request("/api/tunnels").respond_with_json({"uri": "/api/tunnels", "tunnels": [
+        {"name": "ssh", "uri": "/api/tunnels/ssh", "public_url": "tcp://0.tcp.ngrok.io:12345", "proto": "tcp",
+         "config": {"addr": "localhost:%d" % listening, "inspect": False}, "metrics": {}}]})
+    r, dummy = run({"agent_url": httpserver.url_for("/").rstrip("/")})
+    assert "failed" not in r and r["healthy"] is True and r["requests"] == 3
+    assert r["endpoints"][0]["upstream_url"] == "localhost:%d" % listening and r["endpoints"][0]["protocol"] == "tcp"
+
+
+def test_an_agent_that_writes_no_endpoints_as_null_serves_none(httpserver):
+    httpserver.expect_request("/api/status").respond_with_json({"status": "online", "agent_version": "3.22.1",
+                                                                "session": {"legs": None}, "uri": "/api/status"})
+    httpserver.expect_request("/api/endpoints").respond_with_json({"endpoints": None, "uri": "/api/endpoints"})
+    r, dummy = run({"agent_url": httpserver.url_for("/").rstrip("/"), "min_endpoints": 0})
+    assert "failed" not in r and r["endpoints"] == [] and r["agent"]["legs"] == [] and r["healthy"] is True
