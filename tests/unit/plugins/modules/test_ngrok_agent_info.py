@@ -248,6 +248,9 @@ def test_min_endpoints_counts_the_agents_endpoints(emu):
         "The ngrok agent at %s (agent_url) serves 0 endpoints; min_endpoints is 1" % url]
     r, dummy = run({"agent_url": url, "min_endpoints": 0})
     assert r["healthy"] is True
+    r, dummy = run({"agent_url": url, "min_endpoints": -1})
+    assert r["failed"] is True and r["msg"] == "Option min_endpoints is not usable: it must be at least 0, got -1."
+    assert emu.agent_requests("web-01") == ["/api/status", "/api/endpoints"] * 2  # nothing sent for the third
 
 
 def test_an_agent_that_is_not_online_says_its_status(emu, listening):
