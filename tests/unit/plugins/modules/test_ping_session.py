@@ -50,6 +50,7 @@ def assert_no_credential(emu, output):
 
 
 def test_present_without_id_creates_a_session_and_keeps_its_link_out_of_the_output(emu, tmp_path):
+    emu.config(ping_connect_delay=None)  # no client connects: the session stays "created"
     r, output = run_module(emu, client_id="customer-42", zone="DE", configuration_dest=str(tmp_path / "link"))
     assert r["changed"] is True and "failed" not in r
     created = emu.ping_created()
