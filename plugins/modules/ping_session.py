@@ -20,8 +20,8 @@ description:
     nothing is sent (as C(creates) does for M(ansible.builtin.command)); with O(return_configuration) alone, every
     run creates a session.
   - A creation needs O(configuration_dest) or O(return_configuration=true). Without either, the task is refused
-    before anything is sent: Ping Network hands the link out once, cannot delete the session, and counts it
-    against the client's C(max_sessions), so a session whose link is kept nowhere is lost for good.
+    before anything is sent, since Ping Network hands the link out once, cannot delete the session, and counts it
+    against the client's C(max_sessions); a session whose link is kept nowhere is lost for good.
   - V(present) with O(id) (or O(ids)) creates nothing; it checks that Ping Network knows the sessions and fails
     when it does not.
   - V(paused) pauses reusable sessions (disconnecting their active connections), V(resumed) resumes them.
@@ -122,8 +122,8 @@ options:
       - "They are credentials. Put C(no_log: true) on a task that sets this, and on every task that handles them,
         or Ansible prints them in its output and in any callback's log."
       - On ansible-core 2.22 and later the link is registered as a secret, and Ansible shows it as C($REDACTED$) in
-        every output. An ad hoc C(ansible -m) run, or any output you read, never shows the link: on the command line
-        only O(configuration_dest) keeps it.
+        every output. An ad hoc C(ansible -m) run, or any output you read, never shows the link, so on the command
+        line only O(configuration_dest) keeps it.
       - A creation needs this or O(configuration_dest); see the description.
     type: bool
     default: false

@@ -189,11 +189,11 @@ class FileWindow:
         except OSError as exc:
             self.fallback = MemoryWindow(self.life)
             self.warn("The request budget's window file %s cannot be used (%s) nor replaced (%s); this process counts "
-                 "only its own requests against request_budget. Remove the file, or set request_budget_url."
-                 % (self.path, why, exc.strerror or exc))
+                      "only its own requests against request_budget. Remove the file, or set request_budget_url."
+                      % (self.path, why, exc.strerror or exc))
             return None
         self.warn("The request budget's window file %s could not be used (%s) and was replaced; the requests it "
-             "counted are forgotten." % (self.path, why))
+                  "counted are forgotten." % (self.path, why))
         return fd
 
     def _read(self, fd):
@@ -209,7 +209,7 @@ class FileWindow:
             return times
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
             self.warn("The request budget's window file %s was damaged (%s) and was replaced; the requests it counted "
-                 "are forgotten." % (self.path, type(exc).__name__))
+                      "are forgotten." % (self.path, type(exc).__name__))
             return []
 
 
