@@ -219,21 +219,24 @@ def clone(tmp_path_factory):
 
 
 class Emulator:
-    """``make emulator`` in the guide's clone, on a free port; the export lines it prints."""
+    """``make emulator`` in the guide's clone, on a free port; every export line it prints."""
 
     def __init__(self, tree, env):
         self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
             ["make", "emulator", "EMULATOR_PORT=%d" % harness.free_port()], cwd=str(tree), env=env,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
             stdin=subprocess.DEVNULL)
-        self.exports = {}
-        for line in self.proc.stdout:
-            if line.startswith("export "):
-                self.exports.update(pair.split("=", 1) for pair in line.split()[1:])
-            if "PING_NETWORK_API_KEY" in self.exports:
+        self.lines = []
+        threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True).start()
+        deadline, seen = time.monotonic() + 60, -1
+        while time.monotonic() < deadline:  # until it has said its export lines and then nothing for a second
+            time.sleep(1)
+            if any("NGROK_API_URL=" in line for line in self.lines) and len(self.lines) == seen:
                 break
-        assert "NGROK_API_URL" in self.exports, "make emulator printed no export lines"
-        threading.Thread(target=lambda: [None for dummy in self.proc.stdout], daemon=True).start()
+            seen = len(self.lines)
+        self.exports = dict(pair.split("=", 1) for line in list(self.lines) if line.startswith("export ")
+                            for pair in line.split()[1:])
+        assert "NGROK_API_URL" in self.exports, "make emulator printed no export lines: %s" % self.lines
 
     def stop(self):
         os.killpg(self.proc.pid, signal.SIGTERM)
