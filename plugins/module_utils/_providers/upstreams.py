@@ -90,6 +90,20 @@ def connect(host: str, port: int, timeout: float) -> Optional[str]:
     return "refuses connections" if "refuses connections" in reasons else reasons[-1]
 
 
+def _start(host, port, timeout):
+    """``connect`` in a worker thread: ``(box, done)``, ``box["why"]`` its answer once ``done`` is set."""
+    box, done = {}, threading.Event()
+
+    def job():
+        try:
+            box["why"] = connect(host, port, timeout)
+        finally:
+            done.set()
+
+    WORKERS.run(job)
+    return box, done
+
+
 def check_all(upstreams: list, timeout: float) -> List[Tuple[Optional[bool], Optional[str]]]:
     """``(upstream_reachable, upstream_error)`` of each upstream, in order: ``(True, None)``, ``(False, why)``, or
     ``(None, why)`` when a TCP connect cannot check it.
@@ -103,16 +117,7 @@ def check_all(upstreams: list, timeout: float) -> List[Tuple[Optional[bool], Opt
         host, port, reason = address(upstream)
         results.append((None, reason))
         if reason is None:
-            box, done = {}, threading.Event()
-            running.append((len(results) - 1, host, box, done))
-
-            def job(host=host, port=port, box=box, done=done):
-                try:
-                    box["why"] = connect(host, port, timeout)
-                finally:
-                    done.set()
-
-            WORKERS.run(job)
+            running.append((len(results) - 1, host) + _start(host, port, timeout))
     for index, host, box, done in running:
         if done.wait(max(0.0, deadline + GRACE - time.monotonic())):
             results[index] = (box["why"] is None, box["why"])
