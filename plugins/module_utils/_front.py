@@ -16,9 +16,8 @@ The three front ends (``_module.py`` for modules, ``plugin_utils/_plugin.py`` fo
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import url_secrets
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import Refusal, guarded
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import check_options
 from ansible_collections.tunnels.sessions.plugins.module_utils._secrets import register
@@ -30,14 +29,6 @@ class RequirementError(Refusal):
     def __init__(self, text, details=None):
         super().__init__(text)
         self.traceback = details
-
-
-def budget_password(url):
-    """The password of a ``request_budget_url`` (``redis://:password@host``), or None."""
-    try:
-        return urlsplit(url).password if url else None
-    except ValueError:
-        return None
 
 
 class FrontEnd:
@@ -56,7 +47,7 @@ class FrontEnd:
         self.options = check_options(provider, get, names, options)
         # Every secret this caller learns is registered with Ansible's masking where the core has it (_secrets):
         # the client's redactor tells it the key and what answers hand out; the Redis password is told here.
-        register([budget_password(self.options.get("request_budget_url"))])
+        register(url_secrets(self.options.get("request_budget_url")))
         self.client = Client.from_options(provider, self.options, names, warn, register)
         if not self.options["validate_certs"]:
             warn("validate_certs is false: the TLS certificate of %s is not checked, so the key could be sent to "
