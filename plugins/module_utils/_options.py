@@ -43,8 +43,8 @@ MAX_CONCURRENCY = 64
 MODULE, LOOKUP, INVENTORY, SOURCE = "module", "lookup", "inventory", "event source"
 READS = {MODULE: ("env",), LOOKUP: ("vars", "env", "ini"), INVENTORY: ("env", "ini"), SOURCE: ("env",)}
 # Groups of rows: every caller takes the connection ones; the batch ones go with many ids (modules with ``ids``,
-# lookups); the wait ones with modules that poll.
-CONNECTION, BATCH, WAIT = "connection", "batch", "wait"
+# lookups); the wait ones with modules that poll; the upgrade ones with ngrok_tunnel_session.
+CONNECTION, BATCH, WAIT, UPGRADE = "connection", "batch", "wait", "upgrade"
 GROUPS = {LOOKUP: (CONNECTION, BATCH), INVENTORY: (CONNECTION,), SOURCE: (CONNECTION,)}
 INI_SECTION = "tunnels_sessions"
 
@@ -215,6 +215,7 @@ TABLE = (
     Option("concurrency", "int", group=BATCH, default=8, minimum=1, maximum=MAX_CONCURRENCY),
     Option("wait_timeout", "int", group=WAIT, default=300, minimum=0, unit="seconds"),
     Option("wait_sleep", "int", group=WAIT, default=5, minimum=1, unit="seconds"),
+    Option("update_settle", "int", group=UPGRADE, default=10, minimum=0, unit="seconds", providers=("ngrok",)),
 )
 ROWS = {option.name: option for option in TABLE}
 

@@ -124,7 +124,8 @@ def transport_failure(client, what, failure, attempts):
         why = "the request to %s could not be made%s" % (api, _detail(failure.detail))
         todo = "check %s" % option
     verb = "failed after %s" % _plural(attempts, "attempt") if failure.retryable else None
-    return ApiError(what, client.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable)
+    return ApiError(what, client.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable,
+                    unsent=failure.unsent)
 
 
 def snippet(client, answer):

@@ -69,6 +69,12 @@ def route_hint(client):
             % (client.provider.name, client.api_url, client.names.option("api_url")))
 
 
+def route_advice(client):
+    """The advice for a request to a path the API always serves (a listing): its 404 is a wrong api_url,
+    whatever the body says."""
+    return lambda exc: route_hint(client) if exc.http_status == 404 else None
+
+
 def confirm_route(client, url):
     """After answers that all said "not found", check once per client that ``url`` (a path the API always
     serves) answers, so that a wrong ``api_url`` is never taken for missing sessions. Any listing page that
@@ -78,12 +84,7 @@ def confirm_route(client, url):
         if route.confirmed:
             return
         what = "Checking that api_url is the %s API, since no session asked for was found" % client.provider.name
-        try:
-            client.get(what, url)
-        except ApiError as exc:
-            if exc.http_status == 404:
-                exc.todo = route_hint(client)
-            raise
+        client.get(what, url, advice=route_advice(client))
         route.confirmed = True
 
 
@@ -92,13 +93,7 @@ def pages(client, what, url, list_key):
     seen = set()
     name = client.provider.name
     for dummy in range(MAX_PAGES):
-        try:
-            page = client.get(what, url)
-        except ApiError as exc:
-            if exc.http_status == 404:
-                # A listing always exists: its 404 is a wrong api_url, whatever the body says.
-                exc.todo = route_hint(client)
-            raise
+        page = client.get(what, url, advice=route_advice(client))
         chunk = page.get(list_key)
         if not isinstance(chunk, list) or not all(isinstance(item, dict) for item in chunk):
             raise ApiError(what, "%s answered a page whose '%s' is not a list of objects" % (name, list_key),

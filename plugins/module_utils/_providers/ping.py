@@ -17,6 +17,7 @@ import json
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.wording import not_the_api
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import confirm_route, route_answered
 
 FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
@@ -62,7 +63,7 @@ def list_zones(client):
     zones = body.get("zones")
     if not isinstance(zones, list) or not all(isinstance(zone, dict) for zone in zones):
         raise ApiError("Listing Ping Network zones", "the answer's 'zones' is not a list of objects",
-                       "api_url (%s) is probably not the Ping Network API" % client.api_url)
+                       not_the_api(client))
     return [dict({field: None for field in ZONE_FIELDS}, **zone) for zone in zones]
 
 
@@ -141,6 +142,15 @@ def check_zone(client, code):
                        "wait_for: active)", verb="is not possible")
 
 
+def lost_answer(exc):
+    """A creation that may have happened though its answer never came: say so first."""
+    if exc.transient and exc.http_status != 429 and not exc.unsent:
+        lost = ("the answer was lost, so Ping Network may have created the session anyway (its link cannot be "
+                "read back)")
+        return "%s; %s" % (lost, exc.todo) if exc.todo else lost
+    return None
+
+
 def create_session(client, client_id, zone, connection_type, reusable):
     """``POST /sessions``: ``(session, answer)``, ``session`` holding SESSION_FIELDS only.
 
@@ -158,20 +168,14 @@ def create_session(client, client_id, zone, connection_type, reusable):
                            "lists them)", http_status=status, error=error)
         return fail
 
-    try:
-        answer = client.request(what, client.url("sessions"), method="POST", payload=payload, expected={
-            404: refused(404, "it has no zone %s"),
-            422: refused(422, "zone %s cannot take a session now, probably because it has no active nodes")})
-    except ApiError as exc:
-        if exc.transient and exc.http_status != 429 and not exc.why.startswith("could not connect"):
-            lost = ("the answer was lost, so Ping Network may have created the session anyway (its link cannot be "
-                    "read back)")
-            exc.todo = "%s; %s" % (lost, exc.todo) if exc.todo else lost
-        raise
+    answer = client.request(what, client.url("sessions"), method="POST", payload=payload, advice=lost_answer,
+                            expected={404: refused(404, "it has no zone %s"),
+                                      422: refused(422, "zone %s cannot take a session now, probably because it "
+                                                        "has no active nodes")})
     client.add_secrets(credentials(answer))
     if not isinstance(answer.get("id"), str) or not answer["id"]:
         raise ApiError(what, "Ping Network answered without a session id",
-                       "api_url (%s) is probably not the Ping Network API" % client.api_url)
+                       not_the_api(client))
     session = {field: answer.get(field) for field in SESSION_FIELDS}
     session["client_id"] = client_id  # the answer does not carry it
     return client.redact_data(session), answer

@@ -387,7 +387,7 @@ def test_the_new_session_is_told_apart_from_siblings_with_the_same_metadata(agen
     ({"state": "restarted", "min_agent_version": "3.20.0"}, "Option min_agent_version is not usable: it is only "
                                                             "used with state=upgraded"),
     ({"min_agent_version": "3.20.x"}, "Option min_agent_version is not usable: it must be dotted numbers"),
-    ({"update_settle": -1}, "Option update_settle is not usable: it must be 0 or more seconds, got -1"),
+    ({"update_settle": -1}, "Option update_settle is not usable: it must be at least 0 seconds, got -1"),
 ])
 def test_bad_upgrade_options_fail_before_any_request(agents, args, text):
     r = upgrade(agents, **args)
