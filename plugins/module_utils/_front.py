@@ -16,7 +16,8 @@ The three front ends (``_module.py`` for modules, ``plugin_utils/_plugin.py`` fo
 
 from __future__ import annotations
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.imports import REQUESTS_IMPORT_ERROR
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import Refusal, guarded
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import check_options
 

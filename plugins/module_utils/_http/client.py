@@ -34,7 +34,6 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._http.retry impor
 # pylint: disable-next=unused-import
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.transport import (  # noqa: F401
     MAX_BODY_BYTES,
-    REQUESTS_IMPORT_ERROR,
     STREAM_IDLE,
     WORKER_GRACE,
     Answer,
