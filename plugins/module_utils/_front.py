@@ -57,8 +57,8 @@ class FrontEnd:
         ``TunnelsError`` (see ``_errors.guarded``)."""
         return guarded(work, self.provider, self.client.redact)
 
-    def run(self, work):
-        """``guard(work)``, with the long waits it took reported either way."""
+    def call(self, work):
+        """One call of the front end: ``guard(work)``, with the long waits it took reported either way."""
         with self.client.tally() as tally:
             value, error = self.guard(work)
         self.report_waits(tally)

@@ -88,15 +88,16 @@ class SourceFrontEnd:
     def redact(self, text):
         return self.opening.redact(text) if self.opening is not None else text
 
-    def guarded(self, work):
-        """``(work(), None)`` or ``(None, error)`` behind the one guard every front end uses (``_errors.guarded``:
-        anything unexpected is a non-transient error asking for a bug report); long waits are warned about."""
-        return self.opening.run(work)
+    def outcome(self, work):
+        """``(work(), None)`` or ``(None, error)``: one call of the opening (``FrontEnd.call``), behind the one
+        guard every front end uses (anything unexpected is a non-transient error asking for a bug report), its
+        long waits warned about. The caller decides what a failure means."""
+        return self.opening.call(work)
 
-    def run(self, work):
+    def call(self, work):
         """``work()`` behind the one guard: ``(value, None)``, or ``(None, error)`` for a transient failure;
         any other failure (configuration, or a bug) raises SourceStop."""
-        value, error = self.guarded(work)
+        value, error = self.outcome(work)
         if error is not None and not error.transient:
             raise self.stop(error)
         return value, error

@@ -128,7 +128,6 @@ class Client:
         self.budget = budget_for(provider, self.origin, provider.auth_headers(api_key), request_budget, budget_url,
                                  timeout, names, warn)
         self._lock = threading.Lock()
-        self._sent = 0
         self._tallies = set()
         self._advice = []  # the advice of the steps under way (``advising``), innermost last
         self._transport = Transport(provider.auth_headers(api_key), (ca_path or True) if validate_certs else False,
@@ -148,11 +147,6 @@ class Client:
 
     # ----- what a call cost -----
 
-    @property
-    def requests_sent(self):
-        """Every request this client sent since it was built (each attempt and each redirect followed)."""
-        return self._sent
-
     def tally(self):
         """A ``Tally`` of the requests and long waits from now until it is closed."""
         tally = Tally(self)
@@ -167,7 +161,6 @@ class Client:
 
     def _count_request(self):
         with self._lock:
-            self._sent += 1
             for tally in self._tallies:
                 tally.requests += 1
 

@@ -25,7 +25,7 @@ def run_each(client, func, keys):
     if not keys:
         return results, failures
 
-    def run(key):
+    def attempt(key):
         try:
             return key, func(key), None
         except TunnelsError as exc:
@@ -33,10 +33,10 @@ def run_each(client, func, keys):
 
     workers = min(client.concurrency, len(keys))
     if workers == 1:
-        outcomes = [run(k) for k in keys]
+        outcomes = [attempt(k) for k in keys]
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(run, keys))
+            outcomes = list(pool.map(attempt, keys))
     for key, value, exc in outcomes:
         if exc is None:
             results[key] = value

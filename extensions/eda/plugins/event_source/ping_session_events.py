@@ -207,7 +207,7 @@ class Reader:
         self.stream = None
         self.closed = False
         self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self.run, name="tunnels-sessions-stream", daemon=True)
+        self.thread = threading.Thread(target=self.pump, name="tunnels-sessions-stream", daemon=True)
 
     def post(self, item):
         if self.closed:
@@ -217,8 +217,9 @@ class Reader:
         except RuntimeError:
             pass  # the event loop closed while this thread was still reading
 
-    def run(self):
-        ended, error = self.front.guarded(self.read)
+    def pump(self):
+        """The reader thread: read the stream (``read``) and post how it ended, or its failure."""
+        ended, error = self.front.outcome(self.read)
         self.post(("failed", error) if error is not None else ("ended", ended))
 
     def read(self):
