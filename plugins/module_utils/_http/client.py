@@ -130,6 +130,7 @@ class Client:
         self._lock = threading.Lock()
         self._tallies = set()
         self._advice = []  # the advice of the steps under way (``advising``), innermost last
+        self._life = self.tally()  # every request since the client was built (``requests_sent``)
         self._transport = Transport(provider.auth_headers(api_key), (ca_path or True) if validate_certs else False,
                                     use_proxy, self.concurrency)
 
@@ -146,6 +147,12 @@ class Client:
         self._transport.close()
 
     # ----- what a call cost -----
+
+    @property
+    def requests_sent(self) -> int:
+        """Every request this client sent since it was built (each attempt and each redirect followed): the
+        count of a ``Tally`` open for the client's whole life."""
+        return self._life.requests
 
     def tally(self):
         """A ``Tally`` of the requests and long waits from now until it is closed."""
