@@ -27,7 +27,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import wording
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.budget import budget_for
-from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import Failure
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import Failure, port_of
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import Redactor
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.retry import RETRY_STATUSES, Hold, pause
 # Re-exported: the constants and classes other code (and its tests) import from the client.
@@ -55,11 +55,9 @@ def origin(url):
     """Scheme, host and port: the only place the key may be sent to. None when ``url`` cannot be parsed."""
     try:
         parts = urlsplit(url)
-        port = parts.port
+        return (parts.scheme, (parts.hostname or "").lower(), port_of(parts))
     except ValueError:
         return None
-    default = 443 if parts.scheme == "https" else 80
-    return (parts.scheme, (parts.hostname or "").lower(), port or default)
 
 
 def describe_url(url):
@@ -123,6 +121,9 @@ class Client:
         self.concurrency = max(1, concurrency)
         self.origin = origin(self.api_url)
         self._redactor = Redactor(provider.secrets(api_key))
+        # What the words of a failure (``_http/wording.py``) need to know of this client.
+        self.facts = wording.Facts(provider, self.api_url, names, timeout, self.redact, self.redact_data,
+                                   provider.auth_hint(api_key))
         self._hold = Hold()
         # The account's shared request budget (ngrok only; None for Ping Network or request_budget 0).
         self.budget = budget_for(provider, self.origin, provider.auth_headers(api_key), request_budget, budget_url,
@@ -240,7 +241,7 @@ class Client:
             outcome = self._transport.exchange(method, url, payload, deadline)
             if isinstance(outcome, Failure):
                 if not (outcome.retryable and (idempotent or outcome.unsent)) or attempt >= self.retries:
-                    raise self._advised(wording.transport_failure(self, what, outcome, attempt + 1), advice)
+                    raise self._advised(wording.transport_failure(self.facts, what, outcome, attempt + 1), advice)
                 seconds, why = pause(self.provider, attempt)
             elif outcome.status in REDIRECT_STATUSES:
                 url = self._follow(url, outcome, what, redirects, advice)
@@ -267,16 +268,16 @@ class Client:
         """Where a redirect leads, when it may be followed: same scheme, host and port, and not too many."""
         location = answer.headers.get("Location")
         if not location:
-            raise self._advised(wording.redirect_without_location(self, what, answer.status), advice)
+            raise self._advised(wording.redirect_without_location(self.facts, what, answer.status), advice)
         try:
             target = urljoin(url, location)
         except ValueError:
             target = location
         if origin(target) != self.origin:
-            raise self._advised(wording.redirect_elsewhere(self, what, answer.status,
+            raise self._advised(wording.redirect_elsewhere(self.facts, what, answer.status,
                                                            describe_url(self.redact(target))), advice)
         if redirects >= MAX_REDIRECTS:
-            raise self._advised(wording.too_many_redirects(self, what, answer.status, MAX_REDIRECTS), advice)
+            raise self._advised(wording.too_many_redirects(self.facts, what, answer.status, MAX_REDIRECTS), advice)
         return target
 
     # ----- answers -----
@@ -293,9 +294,9 @@ class Client:
         self._count_request()
         outcome = self._transport.open_stream(url, headers, self.timeout, idle_timeout)
         if isinstance(outcome, Failure):
-            raise self._advised(wording.transport_failure(self, what, outcome, 1))
+            raise self._advised(wording.transport_failure(self.facts, what, outcome, 1))
         if isinstance(outcome, Answer):
-            raise self._advised(wording.http_failure(self, what, outcome,
+            raise self._advised(wording.http_failure(self.facts, what, outcome,
                                                      self.provider.parse_error(decode(outcome.body)), 1))
         return outcome
 
@@ -320,11 +321,11 @@ class Client:
             return None
         if 200 <= status < 300:
             if not isinstance(body, dict):
-                raise self._advised(wording.not_an_object(self, what, answer), advice)
+                raise self._advised(wording.not_an_object(self.facts, what, answer), advice)
             return self.redact_data(body)
         error = self.provider.parse_error(body)
         if status == 404 and error is not None and not_found_ok:
             return None
         if expected and status in expected and error is not None:
             return expected[status](self.redact_data(error))
-        raise self._advised(wording.http_failure(self, what, answer, error, attempts), advice)
+        raise self._advised(wording.http_failure(self.facts, what, answer, error, attempts), advice)

@@ -103,6 +103,12 @@ def os_words(exc):
     return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else ""
 
 
+def port_of(parts) -> int:
+    """The port a split URL (``urlsplit``) connects to: its own, else its scheme's default. Raises ValueError for
+    a port that is not a number, as ``parts.port`` does."""
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def where(url, exceptions):
     """``(host, port)`` the failed connection went to: the connection's own (a proxy's), else the URL's."""
     for exc in exceptions:
@@ -115,7 +121,7 @@ def where(url, exceptions):
                 return host, port
     try:
         parts = urlsplit(url)
-        return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        return parts.hostname, port_of(parts)
     except ValueError:
         return None, None
 

@@ -63,8 +63,8 @@ def next_page_url(client, list_url, next_page_uri, what):
 
 def route_hint(client):
     """What to do when a path the API always serves answered 404."""
-    if missing_base_path(client):
-        return "that path always exists in the %s API, so %s" % (client.provider.name, not_the_api(client))
+    if missing_base_path(client.facts):
+        return "that path always exists in the %s API, so %s" % (client.provider.name, not_the_api(client.facts))
     return ("that path always exists in the %s API, so api_url (%s) probably does not point at it; check %s"
             % (client.provider.name, client.api_url, client.names.option("api_url")))
 
@@ -97,7 +97,7 @@ def pages(client, what, url, list_key):
         chunk = page.get(list_key)
         if not isinstance(chunk, list) or not all(isinstance(item, dict) for item in chunk):
             raise ApiError(what, "%s answered a page whose '%s' is not a list of objects" % (name, list_key),
-                           not_the_api(client))
+                           not_the_api(client.facts))
         route_answered(client)
         nxt = page.get("next_page_uri")
         if not nxt:

@@ -63,7 +63,7 @@ def list_zones(client):
     zones = body.get("zones")
     if not isinstance(zones, list) or not all(isinstance(zone, dict) for zone in zones):
         raise ApiError("Listing Ping Network zones", "the answer's 'zones' is not a list of objects",
-                       not_the_api(client))
+                       not_the_api(client.facts))
     return [dict({field: None for field in ZONE_FIELDS}, **zone) for zone in zones]
 
 
@@ -175,7 +175,7 @@ def create_session(client, client_id, zone, connection_type, reusable):
     client.add_secrets(credentials(answer))
     if not isinstance(answer.get("id"), str) or not answer["id"]:
         raise ApiError(what, "Ping Network answered without a session id",
-                       not_the_api(client))
+                       not_the_api(client.facts))
     session = {field: answer.get(field) for field in SESSION_FIELDS}
     session["client_id"] = client_id  # the answer does not carry it
     return client.redact_data(session), answer
