@@ -309,8 +309,9 @@ class Client:
         """Send a request and return the JSON object it answered.
 
         ``payload`` is sent as a JSON body. Returns None for a provider 404 when ``not_found_ok``, and for an
-        empty 2xx answer (a 204) when ``empty_ok``. ``expected`` maps a status to a function that turns that
-        provider error (``{code, message, details}``) into what the request returns instead of a failure.
+        empty 2xx answer (a 204) when ``empty_ok``. ``expected`` maps a status to a function of that provider
+        error (``{code, message, details}``, redacted) that returns what the request answers instead: a value to
+        return, or an ``ApiError`` in the operation's own words to raise. A hook never raises itself.
         ``advice`` (an ``Advice``) is what the operation can tell the user when the request fails.
         """
         answer, attempts = self._send(url, what, method=method, payload=payload, idempotent=method == "GET",
@@ -327,5 +328,8 @@ class Client:
         if status == 404 and error is not None and not_found_ok:
             return None
         if expected and status in expected and error is not None:
-            return expected[status](self.redact_data(error))
+            instead = expected[status](self.redact_data(error))
+            if isinstance(instead, ApiError):
+                raise self._advised(instead, advice)
+            return instead
         raise self._advised(wording.http_failure(self.facts, what, answer, error, attempts), advice)
