@@ -149,9 +149,13 @@ import pathlib
 import sys
 import time
 
+# ansible-rulebook runs a source file with runpy.run_path, so an installed collection's root (the directory holding
+# ansible_collections/) is not on sys.path: it is parents[7] of this file (event_source, plugins, eda, extensions,
+# sessions, tunnels, ansible_collections, then the root). Each source adds it itself, with its first import of the
+# collection: no shared helper can be imported before it.
 try:
     from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
-except ImportError:  # run by ansible-rulebook from an installed collection: its root is not on sys.path
+except ImportError:
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
     from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
 
