@@ -251,15 +251,23 @@ def answer(m, previous, tunnel_session, changed, msg, after_id, attempts=0):
     return dict(gathered(previous, tunnel_session, attempts, changed), msg=msg, diff=diff)
 
 
+def send(m, session, action, after_id):
+    """Send ``action`` for ``session`` (in check mode, only say it would): the result of a state that does not
+    wait for what follows. ``after_id`` is the session id the diff shows after it."""
+    sid = session["id"]
+    if m.check_mode:
+        return answer(m, session, {}, True, "check mode: would %s session %s" % (action, sid), after_id)
+    with carrying(gathered(session)):
+        ngrok.session_action(m.client, sid, action)
+    return answer(m, session, {}, True, "asked session %s to %s" % (sid, action), after_id)
+
+
 def stop(m, session):
     """state=stopped: send stop; with wait, poll until the session is no longer online."""
     sid = session["id"]
-    if m.check_mode:
-        return answer(m, session, {}, True, "check mode: would stop session %s" % sid, None)
-    with carrying(gathered(session)):
-        ngrok.session_action(m.client, sid, "stop")
-    if not m.params["wait"]:
-        return answer(m, session, {}, True, "asked session %s to stop" % sid, None)
+    result = send(m, session, "stop", None)
+    if m.check_mode or not m.params["wait"]:
+        return result
     sent = time.monotonic()  # wait_timeout counts from the command, not from the module's start
     with carrying(gathered(session, changed=True)):  # sent: a failure from here on still reports the change
         found, attempts, out_of_time = m.wait(lambda: ngrok.get_session(m.client, sid), ngrok.is_offline,
@@ -283,13 +291,11 @@ def restart(m, session):
                       "agent returns under a new session id that only its metadata can identify; nothing was sent. "
                       "Give the agent metadata in its configuration, or use wait: false." % sid,
                       partial=gathered(session))
-    if m.check_mode:
-        return answer(m, session, {}, True, "check mode: would restart session %s" % sid, None)
+    if m.check_mode or not wait:
+        return send(m, session, "restart", None)
     with carrying(gathered(session)):
-        before = known_with_metadata(m.client, metadata) if wait else set()
+        before = known_with_metadata(m.client, metadata)  # the agent's new session is none of these
         ngrok.session_action(m.client, sid, "restart")
-    if not wait:
-        return answer(m, session, {}, True, "asked session %s to restart" % sid, None)
     new, attempts = wait_back(m, session, before, time.monotonic(), "restart", "The restart was sent")
     return answer(m, session, new, True, "session %s restarted as %s" % (sid, new.get("id")), new.get("id"),
                   attempts)
@@ -297,12 +303,7 @@ def restart(m, session):
 
 def update(m, session):
     """state=updated: send update; the agent runs it once restarted, under the same session id until then."""
-    sid = session["id"]
-    if m.check_mode:
-        return answer(m, session, {}, True, "check mode: would update session %s" % sid, sid)
-    with carrying(gathered(session)):
-        ngrok.session_action(m.client, sid, "update")
-    return answer(m, session, {}, True, "asked session %s to update" % sid, sid)
+    return send(m, session, "update", session["id"])
 
 
 def is_windows(session):

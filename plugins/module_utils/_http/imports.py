@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import traceback
 
+__all__ = ("REQUESTS_IMPORT_ERROR", "requests", "urllib3", "HTTPAdapter", "HTTPConnection", "HTTPSConnection",
+           "HTTPConnectionPool", "HTTPSConnectionPool")
+
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests

@@ -24,6 +24,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._http import fail
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 
 MAX_BODY_SNIPPET = 300
+PROXIES = "proxies (HTTPS_PROXY / NO_PROXY, use_proxy)"
 
 
 class Facts(NamedTuple):
@@ -36,7 +37,6 @@ class Facts(NamedTuple):
     redact: Callable[[str], str]
     redact_data: Callable[[Any], Any]
     auth_hint: str  # what to add to a 401's advice about the key's form ("" for nothing)
-PROXIES = "proxies (HTTPS_PROXY / NO_PROXY, use_proxy)"
 
 
 def _plural(count, word):
