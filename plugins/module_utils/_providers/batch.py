@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError, batch_error
 
 
@@ -35,6 +33,9 @@ def run_each(client, func, keys):
     if workers == 1:
         outcomes = [attempt(k) for k in keys]
     else:
+        # Imported here: a one-id call (most tasks) never needs the pool, and its import costs a few ms a task.
+        from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(attempt, keys))
     for key, value, exc in outcomes:
