@@ -17,7 +17,7 @@ A transport failure arrives as a ``_failures.Failure`` of a named kind, an HTTP 
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import urlsplit
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import failures as kinds
@@ -43,7 +43,7 @@ def _plural(count, word):
     return "%d %s%s" % (count, word, "" if count == 1 else "s")
 
 
-def missing_base_path(facts):
+def missing_base_path(facts: Facts) -> Optional[str]:
     """The base path of the provider's API (Ping Network's ``/customer/v2``) when ``api_url`` lacks it, else None."""
     base = urlsplit(facts.provider.default_url).path.rstrip("/")
     path = urlsplit(facts.api_url).path.rstrip("/")
@@ -52,7 +52,7 @@ def missing_base_path(facts):
     return None
 
 
-def with_base_path(facts, base):
+def with_base_path(facts: Facts, base: str) -> str:
     """``api_url`` with the base path: after its own path (a proxy's prefix), or instead of a part of the base."""
     parts = urlsplit(facts.api_url)
     path = parts.path.rstrip("/")
@@ -61,7 +61,7 @@ def with_base_path(facts, base):
     return "%s://%s%s%s" % (parts.scheme, parts.netloc, path, base)
 
 
-def not_the_api(facts):
+def not_the_api(facts: Facts) -> str:
     """The likely cause of an answer that is not the API's: a missing base path, else a wrong ``api_url``."""
     base = missing_base_path(facts)
     if base:
@@ -83,7 +83,7 @@ def _detail(text):
     return " (%s)" % text if text else ""
 
 
-def transport_failure(facts, what, failure, attempts):
+def transport_failure(facts: Facts, what: str, failure: kinds.Failure, attempts: int) -> ApiError:
     """The ApiError for a ``Failure`` after ``attempts`` attempts; ``transient`` when trying later may work."""
     api, option, place = facts.api_url, facts.names.option("api_url"), _place(failure)
     timeout = "timeout=%s seconds" % facts.timeout
@@ -142,7 +142,7 @@ def transport_failure(facts, what, failure, attempts):
                     unsent=failure.unsent)
 
 
-def snippet(facts, answer):
+def snippet(facts: Facts, answer) -> str:
     """The start of an answer's body, redacted, on one line, with its content type."""
     ctype = answer.headers.get("Content-Type", "no content type")
     text = answer.body[:MAX_BODY_SNIPPET].decode("utf-8", "replace")
@@ -150,7 +150,7 @@ def snippet(facts, answer):
     return "%s: %r" % (ctype, text) if text else "%s, empty body" % ctype
 
 
-def hint(facts, status, error, attempts):
+def hint(facts: Facts, status: int, error: Optional[dict], attempts: int) -> str:
     """What the user can do about an HTTP failure (``error``: the provider's error, None when not in its format)."""
     name = facts.provider.name
     option = facts.names.option("api_url")
@@ -176,7 +176,7 @@ def hint(facts, status, error, attempts):
     return "check %s" % facts.names.options
 
 
-def http_failure(facts, what, answer, error, attempts):
+def http_failure(facts: Facts, what: str, answer, error: Optional[dict], attempts: int) -> ApiError:
     """The ApiError for an HTTP answer that is a failure, after ``attempts`` attempts."""
     status = answer.status
     todo = hint(facts, status, error, attempts)
@@ -195,24 +195,24 @@ def http_failure(facts, what, answer, error, attempts):
                     transient=status == 429 or status >= 500)
 
 
-def not_an_object(facts, what, answer):
+def not_an_object(facts: Facts, what: str, answer) -> ApiError:
     return ApiError(what, "%s answered HTTP %s, but the body is not a JSON object (%s)"
                     % (facts.provider.name, answer.status, snippet(facts, answer)),
                     not_the_api(facts), http_status=answer.status)
 
 
-def redirect_without_location(facts, what, status):
+def redirect_without_location(facts: Facts, what: str, status: int) -> ApiError:
     return ApiError(what, "%s answered HTTP %s without a Location header" % (facts.provider.name, status),
                     "check %s" % facts.names.option("api_url"), http_status=status)
 
 
-def redirect_elsewhere(facts, what, status, target):
+def redirect_elsewhere(facts: Facts, what: str, status: int, target: str) -> ApiError:
     return ApiError(what, "api_url redirected to %s, another host than api_url (%s). The key is only sent to "
                     "api_url's scheme, host and port, so the redirect was not followed" % (target, facts.api_url),
                     "set %s to the address the API really answers on" % facts.names.option("api_url"),
                     http_status=status)
 
 
-def too_many_redirects(facts, what, status, most):
+def too_many_redirects(facts: Facts, what: str, status: int, most: int) -> ApiError:
     return ApiError(what, "more than %d redirects from %s" % (most, facts.api_url),
                     "check %s" % facts.names.option("api_url"), http_status=status)

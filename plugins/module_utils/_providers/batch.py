@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable, Dict, Sequence, Tuple
+
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError, batch_error
 
 
-def run_each(client, func, keys):
+def run_each(client, func: Callable[[Any], Any], keys: Sequence) -> Tuple[Dict[Any, Any], Dict[Any, TunnelsError]]:
     """``func(key)`` for each key, at most ``client.concurrency`` at once, in the order of ``keys``.
 
     Returns ``(results, failures)``: ``results[key]`` for each key that worked,
@@ -46,7 +48,7 @@ def run_each(client, func, keys):
     return results, failures
 
 
-def fetch_each(client, keys, fetch):
+def fetch_each(client, keys: Sequence, fetch: Callable[[Any], Any]) -> Dict[Any, Any]:
     """``fetch(key)`` once for every distinct key, concurrently; any failure fails the whole, naming each."""
     keys = list(dict.fromkeys(keys))
     results, failures = run_each(client, fetch, keys)

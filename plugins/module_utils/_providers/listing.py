@@ -12,10 +12,11 @@ client's ``api_url`` is known to be the API, so that "not found" is never read f
 from __future__ import annotations
 
 import threading
+from typing import Iterator, Tuple
 import weakref
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import describe_url, origin
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Advice, Client, describe_url, origin
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.wording import missing_base_path, not_the_api
 
@@ -69,13 +70,13 @@ def route_hint(client):
             % (client.provider.name, client.api_url, client.names.option("api_url")))
 
 
-def route_advice(client):
+def route_advice(client: Client) -> Advice:
     """The advice for a request to a path the API always serves (a listing): its 404 is a wrong api_url,
     whatever the body says."""
     return lambda exc: route_hint(client) if exc.http_status == 404 else None
 
 
-def confirm_route(client, url):
+def confirm_route(client: Client, url: str) -> None:
     """After answers that all said "not found", check once per client that ``url`` (a path the API always
     serves) answers, so that a wrong ``api_url`` is never taken for missing sessions. Any listing page that
     was read, or any session that was found, has confirmed it already."""
@@ -88,7 +89,7 @@ def confirm_route(client, url):
         route.confirmed = True
 
 
-def pages(client, what, url, list_key):
+def pages(client: Client, what: str, url: str, list_key: str) -> Iterator[Tuple[list, bool]]:
     """Each page of a listing as ``(items, more)``, following ``next_page_uri`` until it is null."""
     seen = set()
     name = client.provider.name
@@ -114,7 +115,7 @@ def pages(client, what, url, list_key):
     raise ApiError(what, "more than %d pages" % MAX_PAGES, "narrow the listing with filter")
 
 
-def paginate(client, what, url, list_key):
+def paginate(client: Client, what: str, url: str, list_key: str) -> list:
     """Every item of a listing, following ``next_page_uri`` until it is null."""
     items = []
     for chunk, dummy in pages(client, what, url, list_key):

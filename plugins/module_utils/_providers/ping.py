@@ -14,9 +14,11 @@ Every function takes a ``Client`` for Ping Network and returns plain data; failu
 from __future__ import annotations
 
 import json
+from typing import Optional, Tuple
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.wording import not_the_api
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import confirm_route, route_answered
 
@@ -57,7 +59,7 @@ def state(item):
     return item["status"] if item["found"] else "absent"
 
 
-def list_zones(client):
+def list_zones(client: Client) -> list:
     """Every zone, in the API's order, each with at least ``name``, ``code`` and ``has_active_nodes``."""
     body = client.get("Listing Ping Network zones", client.url("zones"))
     zones = body.get("zones")
@@ -71,7 +73,7 @@ def zone_active(zone):
     return zone.get("found", True) and zone.get("has_active_nodes") is True
 
 
-def set_paused(client, session_id, paused):
+def set_paused(client: Client, session_id: str, paused: bool) -> dict:
     """Pause or resume one reusable session: ``{id, paused, changed, msg}``.
 
     The documented HTTP 400 (not reusable, already paused / not paused) changes nothing and is reported in
@@ -138,7 +140,7 @@ def check_zone(client, code):
                        "wait_for: active)", verb="is not possible")
 
 
-def lost_answer(exc):
+def lost_answer(exc: ApiError) -> Optional[str]:
     """A creation that may have happened though its answer never came: say so first."""
     if exc.transient and exc.http_status != 429 and not exc.unsent:
         lost = ("the answer was lost, so Ping Network may have created the session anyway (its link cannot be "
@@ -147,7 +149,8 @@ def lost_answer(exc):
     return None
 
 
-def create_session(client, client_id, zone, connection_type, reusable):
+def create_session(client: Client, client_id: str, zone: str, connection_type: str,
+                   reusable: bool) -> Tuple[dict, dict]:
     """``POST /sessions``: ``(session, answer)``, ``session`` holding SESSION_FIELDS only.
 
     The answer's credentials are registered with the client before anything else is built from it, so no
@@ -196,7 +199,7 @@ def get_limits(client, scope):
     return client.get("Reading the Ping Network %s limits" % scope, limits_url(client, scope), not_found_ok=True)
 
 
-def update_limits(client, scope, values):
+def update_limits(client: Client, scope: str, values: dict) -> dict:
     """PATCH the scope's limits with ``values``; the limits as answered."""
     what = "Updating the Ping Network %s limits" % scope
 
@@ -211,7 +214,7 @@ def update_limits(client, scope, values):
                           expected={404: none_to_update})
 
 
-def delete_limits(client, scope):
+def delete_limits(client: Client, scope: str) -> bool:
     """DELETE the scope's limits; False when there were none (its 404)."""
     answer = client.request("Deleting the Ping Network %s limits" % scope, limits_url(client, scope),
                             method="DELETE", empty_ok=True, expected={404: lambda error: False})
