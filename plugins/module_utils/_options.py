@@ -34,6 +34,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
     check_id,
 )
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.agent_version import VERSION_TODO, check_version
 
 MAX_CONCURRENCY = 64
 
@@ -215,6 +216,7 @@ TABLE = (
     Option("concurrency", "int", group=BATCH, default=8, minimum=1, maximum=MAX_CONCURRENCY),
     Option("wait_timeout", "int", group=WAIT, default=300, minimum=0, unit="seconds"),
     Option("wait_sleep", "int", group=WAIT, default=5, minimum=1, unit="seconds"),
+    Option("min_agent_version", "str", group=UPGRADE, providers=("ngrok",), check=check_version, todo=VERSION_TODO),
     Option("update_settle", "int", group=UPGRADE, default=10, minimum=0, unit="seconds", providers=("ngrok",)),
 )
 ROWS = {option.name: option for option in TABLE}

@@ -200,13 +200,9 @@ def main():
     m = ProviderModule(NGROK, dict(wait_options(), id=dict(type="str", required=True),
                                    state=dict(type="str", required=True, choices=STATES),
                                    wait=dict(type="bool", default=False),
-                                   min_agent_version=dict(type="str"),
                                    **argument_spec(NGROK, UPGRADE)))
     p = m.params
-    try:
-        minimum = agent_version.check_minimum(m.names, p["min_agent_version"])
-    except OptionError as exc:
-        m.fail(exc.msg)
+    minimum = agent_version.parse(p["min_agent_version"])  # checked with the other options: None when unset
     if minimum is not None and p["state"] != "upgraded":
         m.fail(OptionError(m.names.label("min_agent_version"), "it is only used with state=upgraded",
                            "remove it, or use state: upgraded").msg)
