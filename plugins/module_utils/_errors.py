@@ -34,9 +34,10 @@ class TunnelsError(Exception):
     verb = "failed"
     transient = False  # True when trying again later may work: time-outs, dropped connections, 429, 5xx
     unsent = False  # True when the request surely never reached the server (no connection was made)
+    failure_kind = None  # a request that got no answer: its kind (``_http/failures``: refused, time-out ...)
 
     def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None, transient=None, partial=None,
-                 unsent=None):
+                 unsent=None, failure_kind=None):
         super().__init__(what, why)
         self.what = what
         self.why = why
@@ -49,6 +50,7 @@ class TunnelsError(Exception):
             self.transient = transient
         if unsent is not None:
             self.unsent = unsent
+        self.failure_kind = failure_kind
         # What the failing step had gathered (a dict), returned beside msg by a module; None: nothing to add.
         self.partial = partial
 

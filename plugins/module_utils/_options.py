@@ -26,13 +26,7 @@ from typing import Any
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.budget import check_url
 from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
-    TYPE_WORDS,
-    as_type,
-    check_api_key,
-    check_api_url,
-    check_ca_path,
-    check_id,
-)
+    TYPE_WORDS, as_type, check_agent_url, check_api_key, check_api_url, check_ca_path, check_id)
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.agent_version import VERSION_TODO, check_version
 
@@ -44,8 +38,9 @@ MAX_CONCURRENCY = 64
 MODULE, LOOKUP, INVENTORY, SOURCE = "module", "lookup", "inventory", "event source"
 READS = {MODULE: ("env",), LOOKUP: ("vars", "env", "ini"), INVENTORY: ("env", "ini"), SOURCE: ("env",)}
 # Groups of rows: every caller takes the connection ones; the batch ones go with many ids (modules with ``ids``,
-# lookups); the wait ones with modules that poll; the upgrade ones with ngrok_tunnel_session.
+# lookups); the wait ones with modules that poll; the upgrade ones with the modules that compare agent versions.
 CONNECTION, BATCH, WAIT, UPGRADE = "connection", "batch", "wait", "upgrade"
+AGENT = "agent"  # the address of an ngrok agent's local API: a module on the agent's host, no key
 GROUPS = {LOOKUP: (CONNECTION, BATCH), INVENTORY: (CONNECTION,), SOURCE: (CONNECTION,)}
 INI_SECTION = "tunnels_sessions"
 
@@ -214,9 +209,13 @@ TABLE = (
            env={"ngrok": "TUNNELS_SESSIONS_BUDGET_URL"}, vars={"ngrok": "tunnels_sessions_request_budget_url"},
            todo="set {option} to redis://[:password@]host:port/db, or leave it unset"),
     Option("concurrency", "int", group=BATCH, default=8, minimum=1, maximum=MAX_CONCURRENCY),
+    Option("agent_url", "str", group=AGENT, default=lambda provider: provider.default_url, providers=("ngrok_agent",),
+           env={"ngrok_agent": "NGROK_AGENT_URL"}, check=check_agent_url, quote_value=True,
+           todo="give the address of the agent's web interface (its web_addr) in {option}, for example {default}"),
     Option("wait_timeout", "int", group=WAIT, default=300, minimum=0, unit="seconds"),
     Option("wait_sleep", "int", group=WAIT, default=5, minimum=1, unit="seconds"),
-    Option("min_agent_version", "str", group=UPGRADE, providers=("ngrok",), check=check_version, todo=VERSION_TODO),
+    Option("min_agent_version", "str", group=UPGRADE, providers=("ngrok", "ngrok_agent"), check=check_version,
+           todo=VERSION_TODO),
     Option("update_settle", "int", group=UPGRADE, default=10, minimum=0, unit="seconds", providers=("ngrok",)),
 )
 ROWS = {option.name: option for option in TABLE}

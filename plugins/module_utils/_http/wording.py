@@ -65,10 +65,10 @@ def not_the_api(facts: Facts) -> str:
     """The likely cause of an answer that is not the API's: a missing base path, else a wrong ``api_url``."""
     base = missing_base_path(facts)
     if base:
-        return ("api_url (%s) lacks the %s API's base path %s: set %s to %s"
-                % (facts.api_url, facts.provider.name, base, facts.names.option("api_url"),
-                   with_base_path(facts, base)))
-    return "api_url (%s) is probably not the %s API" % (facts.api_url, facts.provider.name)
+        return ("%s (%s) lacks the %s API's base path %s: set %s to %s"
+                % (facts.provider.url_option, facts.api_url, facts.provider.name, base,
+                   facts.names.option(facts.provider.url_option), with_base_path(facts, base)))
+    return "%s (%s) is probably not the %s API" % (facts.provider.url_option, facts.api_url, facts.provider.name)
 
 
 def _place(failure):
@@ -85,7 +85,7 @@ def _detail(text):
 
 def transport_failure(facts: Facts, what: str, failure: kinds.Failure, attempts: int) -> ApiError:
     """The ApiError for a ``Failure`` after ``attempts`` attempts; ``transient`` when trying later may work."""
-    api, option, place = facts.api_url, facts.names.option("api_url"), _place(failure)
+    api, option, place = facts.api_url, facts.names.option(facts.provider.url_option), _place(failure)
     timeout = "timeout=%s seconds" % facts.timeout
     kind = failure.kind
     check = "check %s, %s and firewalls" % (option, PROXIES)
@@ -139,7 +139,7 @@ def transport_failure(facts: Facts, what: str, failure: kinds.Failure, attempts:
         todo = "check %s" % option
     verb = "failed after %s" % _plural(attempts, "attempt") if failure.retryable else None
     return ApiError(what, facts.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable,
-                    unsent=failure.unsent)
+                    unsent=failure.unsent, failure_kind=kind)
 
 
 def snippet(facts: Facts, answer) -> str:
@@ -153,8 +153,8 @@ def snippet(facts: Facts, answer) -> str:
 def hint(facts: Facts, status: int, error: Optional[dict], attempts: int) -> str:
     """What the user can do about an HTTP failure (``error``: the provider's error, None when not in its format)."""
     name = facts.provider.name
-    option = facts.names.option("api_url")
-    if error is None and status < 500 and status != 429 and missing_base_path(facts):
+    option = facts.names.option(facts.provider.url_option)
+    if error is None and status < 500 and status != 429 and (missing_base_path(facts) or facts.provider.local):
         return not_the_api(facts)
     if status == 401:
         return "check %s%s%s" % (
@@ -164,7 +164,8 @@ def hint(facts: Facts, status: int, error: Optional[dict], attempts: int) -> str
     if status == 403:
         return "the key was accepted but may not do this; check its permissions"
     if status == 404 and error is None:
-        return "api_url (%s) probably does not point at the %s API; check %s" % (facts.api_url, name, option)
+        return "%s (%s) probably does not point at the %s API; check %s" % (
+            facts.provider.url_option, facts.api_url, name, option)
     if status == 429:
         limit = " (%s)" % facts.provider.rate_limit_text if facts.provider.rate_limit_text else ""
         return ("the account's API rate limit%s was exhausted%s; run fewer tasks against the API at once, raise "
@@ -203,16 +204,18 @@ def not_an_object(facts: Facts, what: str, answer) -> ApiError:
 
 def redirect_without_location(facts: Facts, what: str, status: int) -> ApiError:
     return ApiError(what, "%s answered HTTP %s without a Location header" % (facts.provider.name, status),
-                    "check %s" % facts.names.option("api_url"), http_status=status)
+                    "check %s" % facts.names.option(facts.provider.url_option), http_status=status)
 
 
 def redirect_elsewhere(facts: Facts, what: str, status: int, target: str) -> ApiError:
-    return ApiError(what, "api_url redirected to %s, another host than api_url (%s). The key is only sent to "
-                    "api_url's scheme, host and port, so the redirect was not followed" % (target, facts.api_url),
-                    "set %s to the address the API really answers on" % facts.names.option("api_url"),
+    option = facts.provider.url_option
+    return ApiError(what, "{0} redirected to %s, another host than {0} (%s). The key is only sent to "
+                    "{0}'s scheme, host and port, so the redirect was not followed".format(option)
+                    % (target, facts.api_url),
+                    "set %s to the address the API really answers on" % facts.names.option(option),
                     http_status=status)
 
 
 def too_many_redirects(facts: Facts, what: str, status: int, most: int) -> ApiError:
     return ApiError(what, "more than %d redirects from %s" % (most, facts.api_url),
-                    "check %s" % facts.names.option("api_url"), http_status=status)
+                    "check %s" % facts.names.option(facts.provider.url_option), http_status=status)
