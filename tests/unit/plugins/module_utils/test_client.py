@@ -298,3 +298,35 @@ def test_a_trickled_answer_is_cut_at_the_deadline(emu):
         client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"))
     assert "no complete answer within timeout=0.5 seconds" in info.value.msg
     assert info.value.http_status is None
+
+
+# ----- advice: built into the failure where it is raised -----
+
+def test_an_operations_advice_and_a_steps_advice_are_built_into_the_failure(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=503, body="down", times=2)
+    client = ngrok(emu, retries=0)
+    with client.advising(lambda exc: "the update was sent; %s" % exc.todo):
+        with pytest.raises(ApiError) as info:
+            client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"),
+                       advice=lambda exc: "wait for ngrok" if exc.http_status == 503 else None)
+    assert info.value.todo == "the update was sent; wait for ngrok"
+    with pytest.raises(ApiError) as info:
+        client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert "the update was sent" not in info.value.msg, "a step's advice ends with its block"
+
+
+def test_an_expected_status_answers_a_value_or_the_operations_own_failure(emu):
+    client = ngrok(emu)
+    url = client.url("tunnel_sessions", "ts_none")
+    assert client.request("Getting it", url, expected={404: lambda error: "gone"}) == "gone"
+    with pytest.raises(ApiError) as info:
+        client.request("Getting it", url, expected={404: lambda error: ApiError("Getting it", "no such session",
+                                                                             "check the id", http_status=404)})
+    assert info.value.msg == "Getting it failed: no such session; check the id."
+
+
+def test_a_connection_never_made_is_marked_unsent(closed_port):
+    client = Client(NGROK, "http://127.0.0.1:%d" % closed_port, "k", ModuleNames(NGROK), retries=0)
+    with pytest.raises(ApiError) as info:
+        client.get("Getting it", client.url("tunnel_sessions"))
+    assert info.value.unsent is True and info.value.transient is True
