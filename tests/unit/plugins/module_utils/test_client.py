@@ -319,9 +319,9 @@ def test_an_expected_status_answers_a_value_or_the_operations_own_failure(emu):
     client = ngrok(emu)
     url = client.url("tunnel_sessions", "ts_none")
     assert client.request("Getting it", url, expected={404: lambda error: "gone"}) == "gone"
+    refusal = ApiError("Getting it", "no such session", "check the id", http_status=404)
     with pytest.raises(ApiError) as info:
-        client.request("Getting it", url, expected={404: lambda error: ApiError("Getting it", "no such session",
-                                                                             "check the id", http_status=404)})
+        client.request("Getting it", url, expected={404: lambda error: refusal})
     assert info.value.msg == "Getting it failed: no such session; check the id."
 
 
