@@ -38,10 +38,11 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Check the agents
+- name: Check the agents of the play's hosts, by name
   tunnels.sessions.ngrok_tunnel_session_info:
-    ids: "{{ agent_session_ids }}"
+    expect_metadata: "{{ ansible_play_hosts }}"
     include_endpoints: true
+  run_once: true
   register: agents
 
 - name: Show each agent on its own line
@@ -50,7 +51,7 @@ EXAMPLES = r"""
 
 - name: Gate, naming every session checked when it fails
   ansible.builtin.assert:
-    that: agents.tunnel_sessions | rejectattr('found') | list | length == 0
+    that: agents.missing | length == 0
     fail_msg: "{{ agents | tunnels.sessions.health_lines }}"
 """
 
