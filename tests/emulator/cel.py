@@ -63,19 +63,19 @@ class _Parser:
         self.pos += 1
         return token[1]
 
-    def either(self):
-        terms = [self.both()]
-        while self.peek() == "||":
+    def joined(self, op, operand, combine):
+        """``operand (op operand)*``, its terms combined by ``any`` or ``all``."""
+        terms = [operand()]
+        while self.peek() == op:
             self.take()
-            terms.append(self.both())
-        return lambda obj: any(term(obj) for term in terms)
+            terms.append(operand())
+        return lambda obj: combine(term(obj) for term in terms)
+
+    def either(self):
+        return self.joined("||", self.both, any)
 
     def both(self):
-        terms = [self.unary()]
-        while self.peek() == "&&":
-            self.take()
-            terms.append(self.unary())
-        return lambda obj: all(term(obj) for term in terms)
+        return self.joined("&&", self.unary, all)
 
     def unary(self):
         if self.peek() == "!":
