@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 from urllib.parse import quote_plus
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import paginate
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.ngrok import (
     PAGE_SIZE,
@@ -79,12 +80,27 @@ def sessions_by_metadata(client, names: List[str], user_filter: Optional[str] = 
         what = "Listing the ngrok tunnel sessions of %d expected agent%s (%s%s)" % (
             len(chunk), "" if len(chunk) == 1 else "s", describe_names(chunk),
             ", part %d of %d" % (number, len(parts)) if len(parts) > 1 else "")
-        for session in paginate(client, what, sessions_url(client, combined(chunk, user_filter)), "tunnel_sessions"):
+        try:
+            sessions = paginate(client, what, sessions_url(client, combined(chunk, user_filter)), "tunnel_sessions")
+        except ApiError as exc:
+            if exc.http_status == 400:
+                exc.todo = refused_filter_hint(client, user_filter)
+            raise
+        for session in sessions:
             metadata, sid = session.get("metadata"), session.get("id")
             if isinstance(metadata, str) and metadata in found and (sid is None or sid not in seen):
                 seen.add(sid)
                 found[metadata].append(session)
     return found
+
+
+def refused_filter_hint(client, user_filter: Optional[str]) -> str:
+    """What to do when ngrok refuses the filter of a check by name (HTTP 400)."""
+    if user_filter:
+        return ("check %s: it must be a CEL expression ngrok's API filtering accepts; the names were added after it "
+                "as '&& obj.metadata in [...]'" % client.names.option("filter"))
+    return ("ngrok refused the list membership filter (obj.metadata in [...]) its API filtering documents; check "
+            "that %s is ngrok's API" % client.names.option("api_url"))
 
 
 def describe_names(names: List[str], shown: int = 3) -> str:

@@ -269,6 +269,13 @@ def test_the_users_filter_is_combined_with_the_names_by_and(emu):
     assert "filter=%28obj.region+%3D%3D+%22eu%22+%7C%7C+obj.region+%3D%3D+%22ap%22%29+%26%26+obj.metadata+in+" in path
 
 
+def test_a_users_filter_ngrok_refuses_is_one_failure_naming_the_filter_option(emu):
+    r = run(emu, expect_metadata=["web-01"], filter="this is not cel")
+    assert r["failed"] is True and r["http_status"] == 400 and "ERR_NGROK_9001" in r["msg"]
+    assert r["msg"].startswith("Listing the ngrok tunnel sessions of 1 expected agent (web-01) failed")
+    assert "check filter: it must be a CEL expression ngrok's API filtering accepts" in r["msg"]
+
+
 def test_a_gate_by_name_over_a_fleet_of_more_than_one_page(emu):
     named_fleet(emu, 250)
     names = ["host-%05d" % n for n in range(0, 250, 2)] + ["host-gone-1", "host-gone-2"]  # 127 names
