@@ -62,7 +62,8 @@ options:
         C(obj.metadata in ["web-01", ...]) (after O(filter) with C(&&) when given), sent in parts of at most 100
         names whose URLs stay under 4000 characters, and the answer is checked locally. It costs one request per part,
         plus one per further 100 sessions a part matches. A gate of 200 hosts costs 2 requests, in an account of
-        ten agents or of ten thousand; never a request per name.
+        ten agents or of ten thousand; never a request per name. O(include_endpoints) adds its walk of the
+        account's endpoint listing.
       - An empty list, or an empty name, fails the task before anything is sent.
       - Mutually exclusive with O(id), O(ids) and O(metadata).
     type: list
