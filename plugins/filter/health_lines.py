@@ -22,13 +22,18 @@ description:
   - "A Ping Network session reads like 'Ping Network session ps_demo_edge01 (client c_demo_edge01): connected'
     (or C(disconnected), C(created), C(not found)); a zone like 'Ping Network zone eu (Europe): active nodes'
     (or C(no active nodes))."
+  - "An ngrok agent checked on its host by M(tunnels.sessions.ngrok_agent_info) reads like 'ngrok agent at
+    http://127.0.0.1:4040 (3.22.1, eu 87 ms): online, 2 endpoints; upstream http://localhost:8080 refuses
+    connections', one clause per upstream that is not reachable; or ends in 'not running' when nothing listens at
+    its address."
   - A skipped task (its C(when) was false) gives no line.
 positional: _input
 options:
   _input:
     description:
       - A result registered from M(tunnels.sessions.ngrok_tunnel_session_info),
-        M(tunnels.sessions.ping_session_info) or M(tunnels.sessions.ping_zone_info), a list of such results,
+        M(tunnels.sessions.ping_session_info), M(tunnels.sessions.ping_zone_info) or
+        M(tunnels.sessions.ngrok_agent_info), a list of such results (one per host, say),
         or a list of their items (RV(tunnels.sessions.ngrok_tunnel_session_info#module:tunnel_sessions),
         RV(tunnels.sessions.ping_session_info#module:sessions)).
     type: raw
@@ -64,6 +69,8 @@ _value:
     - "ngrok session ts_demo_web01 (web-01): online, 2 endpoints"
     - "ngrok agent web-03: no online session"
     - "Ping Network session ps_demo_edge02 (client c_demo_edge02): disconnected"
+    - "ngrok agent at http://127.0.0.1:4040 (3.22.1, eu 87 ms): online, 2 endpoints; upstream http://localhost:8080
+      refuses connections"
 """
 
 from collections.abc import Mapping, Sequence
@@ -118,6 +125,39 @@ def _zone(item):
     return "%s: %s" % (head, "active nodes" if item.get("has_active_nodes") else "no active nodes")
 
 
+def _asked_url(result):
+    """The agent's address: returned by the module, or (a task that failed before asking) from its arguments."""
+    return result.get("agent_url") or ((result.get("invocation") or {}).get("module_args") or {}).get("agent_url")
+
+
+def _is_agent(result):
+    """Whether ``result`` is what ngrok_agent_info registered (its agent, or its failure)."""
+    return isinstance(result.get("agent"), Mapping) or bool(result.get("failed") and _asked_url(result))
+
+
+def _agent(result):
+    url = _asked_url(result)
+    head = "ngrok agent at %s" % url if url else "ngrok agent"
+    agent = result.get("agent")
+    if not isinstance(agent, Mapping):
+        return "%s: not checked (%s)" % (head, result.get("msg") or "the task failed")
+    if not agent.get("running"):
+        return "%s: not running" % head
+    details = [agent.get("agent_version") or "unknown version"]
+    for leg in agent.get("legs") or []:
+        took = leg.get("latency_ms")
+        details.append("%s %s" % (leg.get("region"), "%.0f ms" % took if isinstance(took, (int, float))
+                                  else leg.get("latency")))
+    endpoints = result.get("endpoints") or []
+    state = "%s, %d endpoint%s" % (agent.get("status") or "no status", len(endpoints),
+                                   "" if len(endpoints) == 1 else "s")
+    if agent.get("agent_outdated"):
+        state += ", agent %s outdated" % (agent.get("agent_version") or "of unknown version")
+    refused = ["upstream %s %s" % (e.get("upstream_url"), e.get("upstream_error")) for e in endpoints
+               if isinstance(e, Mapping) and e.get("upstream_reachable") is False]
+    return "%s (%s): %s" % (head, ", ".join(details), "; ".join([state] + refused))
+
+
 def _item_line(item):
     if not isinstance(item, Mapping):
         raise AnsibleFilterError("health_lines: expected a session or zone (a dict), got %s" % type(item).__name__)
@@ -135,20 +175,23 @@ def health_lines(data):
             return []
         if isinstance(data.get("expected"), list):
             return _by_name(data)
+        if _is_agent(data):
+            return [_agent(data)]
         for key in ("tunnel_sessions", "sessions", "zones"):
             if isinstance(data.get(key), list):
                 return [_item_line(item) for item in data[key]]
         if "id" in data or "code" in data:
             return [_item_line(data)]
         raise AnsibleFilterError("health_lines: expected what tunnels.sessions.ngrok_tunnel_session_info, "
-                                 "ping_session_info or ping_zone_info registered (a result with tunnel_sessions, "
-                                 "sessions or zones); got a dict with the keys %s"
+                                 "ping_session_info, ping_zone_info or ngrok_agent_info registered (a result with "
+                                 "tunnel_sessions, sessions or zones, or an agent); got a dict with the keys %s"
                                  % ", ".join(sorted(str(k) for k in data)))
     if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
         lines = []
         for entry in data:
             is_result = isinstance(entry, Mapping) and (
-                entry.get("skipped") or any(k in entry for k in ("tunnel_sessions", "sessions", "zones")))
+                entry.get("skipped") or _is_agent(entry)
+                or any(k in entry for k in ("tunnel_sessions", "sessions", "zones")))
             lines.extend(health_lines(entry) if is_result else [_item_line(entry)])
         return lines
     raise AnsibleFilterError("health_lines: expected a registered result or a list, got %s" % type(data).__name__)

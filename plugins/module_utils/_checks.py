@@ -22,7 +22,12 @@ from urllib.parse import urlsplit
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import split_scheme
 
 
-def check_api_url(api_url):
+def check_agent_url(agent_url):
+    """Why ``agent_url`` (an ngrok agent's local API) cannot be used, or None when it is fine."""
+    return check_api_url(agent_url, "the agent's API takes none")
+
+
+def check_api_url(api_url, credentials_todo="pass the key with api_key instead"):
     """Return a reason why ``api_url`` cannot be used, or None when it is fine."""
     try:
         parts = urlsplit(api_url)
@@ -34,7 +39,7 @@ def check_api_url(api_url):
     if not parts.hostname:
         return "it names no host"
     if parts.username is not None or parts.password is not None:
-        return "it embeds credentials; pass the key with api_key instead"
+        return "it embeds credentials; %s" % credentials_todo
     if parts.query or parts.fragment:
         return "it must not carry a query or fragment"
     if port is not None and not 0 < port < 65536:

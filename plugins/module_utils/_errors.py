@@ -29,6 +29,7 @@ class TunnelsError(Exception):
 
     verb = "failed"
     transient = False  # True when trying again later may work: time-outs, dropped connections, 429, 5xx
+    failure_kind = None  # a request that got no answer: its kind (``_http/failures``: refused, time-out ...)
 
     def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None, transient=None, partial=None):
         super().__init__(what, why)

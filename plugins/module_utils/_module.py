@@ -54,11 +54,15 @@ def wait_options():
 class ProviderModule:
     """An AnsibleModule, its checked options and the one client built from them.
 
-    ``options`` are the module's own, merged with the shared connection options.
+    ``options`` are the module's own, merged with the shared rows it takes: the connection options, or the rows
+    named in ``shared`` (a module of an API without a key, such as an ngrok agent's local one).
     """
 
-    def __init__(self, provider, options, **module_kwargs):
-        spec = argument_spec(provider, CONNECTION)
+    def __init__(self, provider, options, shared=None, **module_kwargs):
+        if shared is None:
+            spec = argument_spec(provider, CONNECTION)
+        else:
+            spec = {name: ROWS[name].spec(provider) for name in shared}
         spec.update(options)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
         self.params = self.module.params
@@ -137,10 +141,10 @@ class SessionInfoModule(ProviderModule):
     """An info module: read, optionally poll until a wanted state, never change anything."""
 
     def __init__(self, provider, wait_for, required_one_of=None, mutually_exclusive=(("id", "ids"),),
-                 with_ids=True, **module_options):
+                 with_ids=True, shared=None, **module_options):
         options = dict(id_options() if with_ids else {}, **wait_options())
         options.update(wait_for=wait_for, **module_options)
-        super().__init__(provider, options, mutually_exclusive=list(mutually_exclusive),
+        super().__init__(provider, options, shared=shared, mutually_exclusive=list(mutually_exclusive),
                          required_one_of=required_one_of)
         wanted = self.params["wait_for"]
         self.wait_for = [wanted] if isinstance(wanted, str) else list(wanted or [])

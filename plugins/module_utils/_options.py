@@ -28,6 +28,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._http.budget impo
 from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
     TYPE_WORDS,
     as_type,
+    check_agent_url,
     check_api_key,
     check_api_url,
     check_ca_path,
@@ -45,6 +46,7 @@ READS = {MODULE: ("env",), LOOKUP: ("vars", "env", "ini"), INVENTORY: ("env", "i
 # Groups of rows: every caller takes the connection ones; the batch ones go with many ids (modules with ``ids``,
 # lookups); the wait ones with modules that poll.
 CONNECTION, BATCH, WAIT = "connection", "batch", "wait"
+AGENT = "agent"  # the address of an ngrok agent's local API: a module on the agent's host, no key
 GROUPS = {LOOKUP: (CONNECTION, BATCH), INVENTORY: (CONNECTION,), SOURCE: (CONNECTION,)}
 INI_SECTION = "tunnels_sessions"
 
@@ -213,6 +215,9 @@ TABLE = (
            env={"ngrok": "TUNNELS_SESSIONS_BUDGET_URL"}, vars={"ngrok": "tunnels_sessions_request_budget_url"},
            todo="set {option} to redis://[:password@]host:port/db, or leave it unset"),
     Option("concurrency", "int", group=BATCH, default=8, minimum=1, maximum=MAX_CONCURRENCY),
+    Option("agent_url", "str", group=AGENT, default=lambda provider: provider.default_url, providers=("ngrok_agent",),
+           env={"ngrok_agent": "NGROK_AGENT_URL"}, check=check_agent_url, quote_value=True,
+           todo="give the address of the agent's web interface (its web_addr) in {option}, for example {default}"),
     Option("wait_timeout", "int", group=WAIT, default=300, minimum=0, unit="seconds"),
     Option("wait_sleep", "int", group=WAIT, default=5, minimum=1, unit="seconds"),
 )

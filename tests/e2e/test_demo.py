@@ -13,7 +13,7 @@ from conftest import BIN  # pylint: disable=import-error
 
 
 @pytest.mark.newcomer
-def test_the_demo_shows_each_session_refuses_the_unhealthy_deploy_and_heals_twice():
+def test_the_demo_shows_each_session_refuses_the_unhealthy_deploys_and_heals_twice():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NGROK_", "PING_NETWORK_", "ANSIBLE_"))}
     env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")  # what the Makefile's demo target sets
     proc = subprocess.run(["bash", str(harness.ROOT / "tools" / "demo.sh")], cwd=str(harness.ROOT), env=env,
@@ -22,9 +22,9 @@ def test_the_demo_shows_each_session_refuses_the_unhealthy_deploy_and_heals_twic
     assert proc.returncode == 0, out
     assert "[WARNING]" not in out and " - WARNING - " not in out, out
     assert "\x1b[" not in out, "no colour codes"
-    acts = re.split(r"^== \d/4 ", out, flags=re.M)
-    assert len(acts) == 5, out
-    healthy, refused, healed, watched = acts[1:]
+    acts = re.split(r"^== \d/5 ", out, flags=re.M)
+    assert len(acts) == 6, out
+    healthy, refused, healed, agents, watched = acts[1:]
     for line in ("ngrok session ts_demo_web01 (web-01): online, 1 endpoint",
                  "ngrok session ts_demo_web02 (web-02): online, 1 endpoint"):
         assert '"%s"' % line in healthy
@@ -34,6 +34,13 @@ def test_the_demo_shows_each_session_refuses_the_unhealthy_deploy_and_heals_twic
     assert "NOT DEPLOYING: unhealthy sessions: 1 of 3:" in refused and "DEPLOYING: every" not in refused
     assert '"ngrok session ts_demo_web02 (web-02): online, 0 endpoints"' in healed
     assert re.search(r"HEALED web-02: ts_demo_web02 -> ts_demo_web02_r\d+", healed)
+    # the cloud says both agents are online; the agent on web-01's host knows its upstream refuses
+    assert '"ngrok session ts_demo_web01 (web-01): online"' in agents
+    assert "CLOUD-ONLY GATE: every agent is online, it would deploy" in agents
+    assert re.search(r'"ngrok agent at http://127\.0\.0\.1:\d+ \(3\.18\.4, eu 87 ms\): online, 1 endpoint; upstream '
+                     r'http://localhost:\d+ refuses connections"', agents), agents
+    assert re.search(r'"ngrok agent at http://127\.0\.0\.1:\d+ \(3\.18\.4, us 31 ms\): online, 1 endpoint"', agents)
+    assert '"NOT DEPLOYING:"' in agents and "DEPLOYING: every agent" not in agents
     assert "tunnels.sessions.ngrok_tunnel_sessions: watching the ngrok agent sessions at http://127.0.0.1:" in watched
     assert "first poll: 2 sessions online (the baseline: no events)" in watched
     assert re.search(r"HEALED web-01: ts_demo_web01 -> ts_demo_web01_r\d+", watched)

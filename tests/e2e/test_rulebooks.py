@@ -116,14 +116,21 @@ def test_the_heal_rulebook_restarts_an_agent_that_lost_its_endpoints(ansible, em
 
 def test_an_agent_that_stays_offline_gets_its_host_playbook_over_ssh(ansible, emu, rulebooks, tmp_path, sshd):
     port, key = sshd
-    back = ("%s -c \"import urllib.request as u; u.urlopen(u.Request('%s/_emulator/ngrok/sessions/web-01/back', "
-            "data=b'{}', method='POST'), timeout=10)\"" % (sys.executable, emu.url))
+    # The agent's local API says it is reconnecting until the restart command brings it (and its session) back.
+    agent_url = emu.start_agent("web-01", status="reconnecting")["url"]
+    script = tmp_path / "restart_agent.py"  # what the host's restart command does to the emulated agent
+    script.write_text("import urllib.request as u\n"
+                      "for path, body, method in (('ngrok/sessions/web-01/back', b'{}', 'POST'),\n"
+                      "                           ('agents/web-01', b'{\"status\": \"online\"}', 'PUT')):\n"
+                      "    u.urlopen(u.Request(%r + path, data=body, method=method), timeout=10)\n"
+                      % (emu.url + "/_emulator/"))
+    back = "%s %s" % (sys.executable, script)
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": {"web-01": {
         "ansible_host": "127.0.0.1", "ansible_port": port, "ansible_user": "root",
         "ansible_ssh_private_key_file": str(key), "ansible_python_interpreter": sys.executable,
         "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-        "ngrok_agent_restart_command": back}}}}))
+        "ngrok_agent_restart_command": back, "ngrok_agent_url": agent_url}}}}))
     rb = rulebooks(HEAL, inventory, emu.env(ANSIBLE_PYTHON_INTERPRETER=sys.executable), "-vv",
                    *heal_vars(tmp_path, offline_grace=2))
     rb.wait_for(lambda: sum(1 for r in emu.requests() if r["path"].startswith("/tunnel_sessions")) >= 2, 60,
@@ -135,6 +142,8 @@ def test_an_agent_that_stays_offline_gets_its_host_playbook_over_ssh(ansible, em
     back_online = online_with_metadata(emu, "web-01")
     assert len(back_online) == 1 and back_online[0]["id"].startswith("ts_demo_web01_r")
     assert not [r for r in emu.requests() if r["method"] == "POST"], "no API command: the host was restarted"
+    assert "RESTARTED web-01: ngrok agent at %s (3.18.4, eu 87 ms): online, 1 endpoint" % agent_url in output
+    assert emu.agent_requests("web-01")[0] == "/api/status", "the wait asked the local agent, over SSH"
     assert NK not in output and PK not in output
 
 

@@ -78,4 +78,6 @@ class Admin:
             return None
         if seg[:1] == ["ping"] and self.ping_admin(seg[1:], body):
             return None
+        if seg[:1] == ["agents"] and self.agent_admin(seg[1:], body):
+            return None
         return self.send(404, {"error": "no such admin route"})

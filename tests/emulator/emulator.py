@@ -23,6 +23,8 @@ Standard library only. One loopback port serves:
   ``GET|PATCH|DELETE /customer/limits/global|client|session`` (404 when none are set). Needs ``Authorization: <key>`` (or
   ``Bearer <key>``, see ``ping_auth``), answers Ping Network's error format. With ``ping_rate_limit`` set,
   every answer carries ``X-RateLimit-Limit/Remaining/Reset`` and an answer over the limit is HTTP 429.
+* An ngrok agent's local API (``/api/status``, ``/api/endpoints``, ``/api/tunnels``) per agent asked for, each on
+  its own loopback port (``agent_api.py``): ``PUT|GET|DELETE /_emulator/agents/{name}``.
 * An admin API at ``/_emulator/`` (no auth) to change state and inject faults while it runs:
 
   - ``POST /_emulator/reset`` ``{"seed": "demo"|"empty"}``
@@ -66,7 +68,9 @@ Standard library only. One loopback port serves:
     ``rate_limited`` counts the requests each provider's rate limit refused since the last ``reset``.
 
 Run: ``python emulator.py [--port 0] [--seed demo]``; it prints ``EMULATOR_URL=http://127.0.0.1:PORT`` and the
-``export`` lines that point the collection's environment variables at it.
+``export`` lines that point the collection's environment variables at it. With the demo seed it also serves the
+agent APIs of ``web-01`` and ``web-02`` (on PORT+1 and PORT+2 when those are free) and prints their URLs as
+``WEB01_AGENT_URL`` and ``WEB02_AGENT_URL``.
 """
 
 import argparse
@@ -79,6 +83,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from admin import Admin  # pylint: disable=import-error
+from agent_api import DEMO_AGENTS, AgentAdmin  # pylint: disable=import-error
 from faults import Faults  # pylint: disable=import-error
 from ngrok_api import NgrokApi  # pylint: disable=import-error
 from ping_api import PingApi  # pylint: disable=import-error
@@ -89,7 +94,7 @@ DEFAULT_PING_KEY = "emulator-ping-key"
 PING_BASE = "/customer/v2"
 
 
-class Handler(NgrokApi, PingApi, Admin, Faults, BaseHTTPRequestHandler):
+class Handler(NgrokApi, PingApi, AgentAdmin, Admin, Faults, BaseHTTPRequestHandler):
     """One request: the admin routes, or an API answer (a fault when a rule matches), logged and counted."""
 
     protocol_version = "HTTP/1.1"
@@ -214,6 +219,20 @@ def make_server(host="127.0.0.1", port=0, seed="demo", ngrok_key=DEFAULT_NGROK_K
     return server
 
 
+def start_demo_agents(server):
+    """The demo agents' APIs, on the ports after the emulator's when they are free (else any free port)."""
+    agents = []
+    base = server.server_address[1]
+    with server.state.lock:
+        for offset, name in enumerate(DEMO_AGENTS, 1):
+            try:
+                agent = server.state.start_agent(name, {}, base + offset)
+            except OSError:
+                agent = server.state.start_agent(name, {})
+            agents.append((name, agent))
+    return agents
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -228,6 +247,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     server = make_server(args.host, args.port, args.seed, args.ngrok_key, args.ping_key,
                          args.tls_cert, args.tls_key, args.verbose)
+    agents = start_demo_agents(server) if args.seed == "demo" else []  # listening before anyone learns the URL
     if args.url_file:
         # Written whole before the URL is printed, so a reader of either never sees a partial state.
         partial = args.url_file + ".partial"
@@ -239,6 +259,10 @@ def main(argv=None):
     print("export NGROK_API_URL=%s NGROK_API_KEY=%s" % (server.public_url, args.ngrok_key))
     print("export PING_NETWORK_API_URL=%s%s PING_NETWORK_API_KEY=%s" % (server.public_url, PING_BASE, args.ping_key),
           flush=True)
+    if agents:
+        print("# the ngrok agents' local APIs (ngrok_agent_info's agent_url) of web-01 and web-02")
+        print("export " + " ".join("%s_AGENT_URL=%s" % (name.replace("-", "").upper(), agent.url)
+                                   for name, agent in agents), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -92,6 +92,19 @@ class Emulator:
         reconnects under a new id with its endpoints), ``drop_endpoints`` (online, but its endpoints vanish)."""
         return self.admin("POST", "/ngrok/sessions/%s/%s" % (quote(sid_or_metadata, safe=""), change), when)
 
+    def start_agent(self, name, **settings):
+        """Serve (or change) the local API of the agent ``name`` on its own loopback port; returns its URL, its
+        settings and the requests it served (see ``agent_api.py``: ``status``, ``agent_version``, ``legs``,
+        ``endpoints``, ``legacy``, ``port``, ``after_requests``)."""
+        return self.admin("PUT", "/agents/" + quote(name, safe=""), settings)
+
+    def stop_agent(self, name):
+        return self.admin("DELETE", "/agents/" + quote(name, safe=""))
+
+    def agent_requests(self, name):
+        """The paths the agent's local API was asked, in order."""
+        return [q["path"] for q in self.admin("GET", "/agents/" + quote(name, safe=""))["requests"]]
+
     def ping_events(self, *events):
         """Append Ping Network session events (``session_id``, ``event_type``, counters); returns them with ids."""
         return self.admin("POST", "/ping/events", {"events": list(events)})["events"]

@@ -10,6 +10,7 @@ import random
 import threading
 import time
 
+from agent_api import AgentState  # pylint: disable=import-error
 from ngrok_api import NgrokState  # pylint: disable=import-error
 from ping_api import PingState  # pylint: disable=import-error
 
@@ -44,7 +45,7 @@ DEFAULT_CONFIG = {
 }
 
 
-class State(NgrokState, PingState):
+class State(NgrokState, PingState, AgentState):
     """Everything the emulator knows; every access holds the lock."""
 
     def __init__(self, ngrok_keys, ping_keys, seed):
@@ -66,6 +67,7 @@ class State(NgrokState, PingState):
         self.pending = []  # changes waiting for a number of API requests: [left, path substring, action]
         self.reset_ngrok(seed)
         self.reset_ping(seed)
+        self.reset_agents(seed)  # after ngrok's: an agent's defaults come from its cloud session
 
     def count_request(self, path):
         """Apply the changes whose requests have been served, before this one is answered (lock held).

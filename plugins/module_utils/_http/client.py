@@ -130,9 +130,9 @@ class Client:
     @classmethod
     def from_options(cls, provider, opts, names, warn=None):
         """The client for connection options that ``_options.check_options`` checked; ``warn`` tells the user."""
-        return cls(provider, opts["api_url"], opts["api_key"], names, timeout=float(opts["timeout"]),
-                   retries=int(opts["retries"]), validate_certs=opts["validate_certs"],
-                   ca_path=opts["ca_path"] or None, use_proxy=opts["use_proxy"],
+        return cls(provider, opts[provider.url_option], opts.get("api_key"), names, timeout=float(opts["timeout"]),
+                   retries=0 if provider.local else int(opts["retries"]), validate_certs=opts["validate_certs"],
+                   ca_path=opts["ca_path"] or None, use_proxy=opts["use_proxy"] and not provider.local,
                    concurrency=int(opts["concurrency"]), request_budget=int(opts.get("request_budget") or 0),
                    budget_url=opts.get("request_budget_url") or None, warn=warn)
 

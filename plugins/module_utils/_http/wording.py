@@ -51,10 +51,10 @@ def not_the_api(client):
     """The likely cause of an answer that is not the API's: a missing base path, else a wrong ``api_url``."""
     base = missing_base_path(client)
     if base:
-        return ("api_url (%s) lacks the %s API's base path %s: set %s to %s"
-                % (client.api_url, client.provider.name, base, client.names.option("api_url"),
+        return ("%s (%s) lacks the %s API's base path %s: set %s to %s"
+                % (client.provider.url_option, client.api_url, client.provider.name, base, client.names.option(client.provider.url_option),
                    with_base_path(client, base)))
-    return "api_url (%s) is probably not the %s API" % (client.api_url, client.provider.name)
+    return "%s (%s) is probably not the %s API" % (client.provider.url_option, client.api_url, client.provider.name)
 
 
 def _place(failure):
@@ -71,7 +71,7 @@ def _detail(text):
 
 def transport_failure(client, what, failure, attempts):
     """The ApiError for a ``Failure`` after ``attempts`` attempts; ``transient`` when trying later may work."""
-    api, option, place = client.api_url, client.names.option("api_url"), _place(failure)
+    api, option, place = client.api_url, client.names.option(client.provider.url_option), _place(failure)
     timeout = "timeout=%s seconds" % client.timeout
     kind = failure.kind
     check = "check %s, %s and firewalls" % (option, PROXIES)
@@ -124,7 +124,9 @@ def transport_failure(client, what, failure, attempts):
         why = "the request to %s could not be made%s" % (api, _detail(failure.detail))
         todo = "check %s" % option
     verb = "failed after %s" % _plural(attempts, "attempt") if failure.retryable else None
-    return ApiError(what, client.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable)
+    error = ApiError(what, client.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable)
+    error.failure_kind = kind
+    return error
 
 
 def snippet(client, answer):
@@ -138,8 +140,8 @@ def snippet(client, answer):
 def hint(client, status, error, attempts):
     """What the user can do about an HTTP failure (``error``: the provider's error, None when not in its format)."""
     name = client.provider.name
-    option = client.names.option("api_url")
-    if error is None and status < 500 and status != 429 and missing_base_path(client):
+    option = client.names.option(client.provider.url_option)
+    if error is None and status < 500 and status != 429 and (missing_base_path(client) or client.provider.local):
         return not_the_api(client)
     if status == 401:
         return "check %s%s%s" % (
@@ -149,7 +151,8 @@ def hint(client, status, error, attempts):
     if status == 403:
         return "the key was accepted but may not do this; check its permissions"
     if status == 404 and error is None:
-        return "api_url (%s) probably does not point at the %s API; check %s" % (client.api_url, name, option)
+        return "%s (%s) probably does not point at the %s API; check %s" % (
+            client.provider.url_option, client.api_url, name, option)
     if status == 429:
         limit = " (%s)" % client.provider.rate_limit_text if client.provider.rate_limit_text else ""
         return ("the account's API rate limit%s was exhausted%s; run fewer tasks against the API at once, raise "
@@ -188,16 +191,17 @@ def not_an_object(client, what, answer):
 
 def redirect_without_location(client, what, status):
     return ApiError(what, "%s answered HTTP %s without a Location header" % (client.provider.name, status),
-                    "check %s" % client.names.option("api_url"), http_status=status)
+                    "check %s" % client.names.option(client.provider.url_option), http_status=status)
 
 
 def redirect_elsewhere(client, what, status, target):
-    return ApiError(what, "api_url redirected to %s, another host than api_url (%s). The key is only sent to "
-                    "api_url's scheme, host and port, so the redirect was not followed" % (target, client.api_url),
-                    "set %s to the address the API really answers on" % client.names.option("api_url"),
+    return ApiError(what, "{0} redirected to %s, another host than {0} (%s). The key is only sent to "
+                    "{0}'s scheme, host and port, so the redirect was not followed".format(client.provider.url_option)
+                    % (target, client.api_url),
+                    "set %s to the address the API really answers on" % client.names.option(client.provider.url_option),
                     http_status=status)
 
 
 def too_many_redirects(client, what, status, most):
     return ApiError(what, "more than %d redirects from %s" % (most, client.api_url),
-                    "check %s" % client.names.option("api_url"), http_status=status)
+                    "check %s" % client.names.option(client.provider.url_option), http_status=status)

@@ -32,6 +32,9 @@ class Provider:
     default_url = None
     rate_window = None  # seconds a 429 without Retry-After waits: the provider's documented window
     rate_limit_text = None
+    url_option = "api_url"  # the option that holds the API's address, as messages name it
+    # An API on the caller's own host: no proxy, no retries (what a failed request means is the caller's to say).
+    local = False
 
     def auth_headers(self, api_key):
         raise NotImplementedError
@@ -99,5 +102,30 @@ class PingProvider(Provider):
         return self._normalised(err["code"], err.get("message"), err.get("details"))
 
 
+class AgentProvider(Provider):
+    """An ngrok agent's local API (ngrok's "ngrok Agent API"): on the agent's host, no key, no rate limit."""
+
+    name = "ngrok agent"
+    key = "ngrok_agent"
+    default_url = "http://127.0.0.1:4040"
+    url_option = "agent_url"
+    local = True
+
+    def auth_headers(self, api_key):
+        return {}
+
+    def secrets(self, api_key):
+        return []
+
+    def parse_error(self, body):
+        # The agent's own format: {"error_code": <number>, "status_code": ..., "msg": ..., "details": {...}}.
+        # A text error_code is the cloud API's ("ERR_NGROK_..."): not the agent's answer.
+        code = body.get("error_code") if isinstance(body, dict) else None
+        if not isinstance(code, int) or isinstance(code, bool) or not isinstance(body.get("msg"), str):
+            return None
+        return self._normalised(str(code), body["msg"], body.get("details"))
+
+
 NGROK = NgrokProvider()
 PING = PingProvider()
+AGENT = AgentProvider()

@@ -19,11 +19,13 @@ import yaml
 from ansible_collections.tunnels.sessions.plugins.doc_fragments import connection, wait
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
     BATCH, CONNECTION, GROUPS, INI_SECTION, MODULE, READS, ROWS, WAIT, options_of)
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import AGENT, NGROK, PING
 
 FRAGMENTS = {"tunnels.sessions.connection": connection.ModuleDocFragment,
              "tunnels.sessions.wait": wait.ModuleDocFragment}
 PROVIDERS = {"tunnels.sessions.connection.ngrok": NGROK, "tunnels.sessions.connection.ping": PING}
+# Modules of an API without a key (no connection fragment): their provider and the shared rows they take.
+KEYLESS = {"ngrok_agent_info": (AGENT, ("agent_url", "timeout"))}
 FOLDERS = {"module": "plugins/modules", "lookup": "plugins/lookup", "inventory": "plugins/inventory"}
 PLUGINS = sorted((kind, path.stem) for kind, folder in FOLDERS.items()
                  for path in (harness.ROOT / folder).glob("[a-z]*.py"))
@@ -44,6 +46,9 @@ def documentation(kind, name):
         text = getattr(holder, "DOCUMENTATION" if fragment in FRAGMENTS else part.upper())
         for key, value in yaml.safe_load(text).get("options", {}).items():
             options[key] = dict(value, **options.get(key, {}))  # what is already there wins, as in ansible-doc
+    if name in KEYLESS:
+        assert not providers, "%s %s takes no api_key: no connection fragment" % (kind, name)
+        return options, KEYLESS[name][0]
     assert len(providers) == 1, "%s %s documents one provider's api_key and api_url" % (kind, name)
     return options, providers[0]
 
@@ -56,7 +61,10 @@ def test_every_plugin_of_the_collection_is_checked():
 @pytest.mark.parametrize("kind, name", PLUGINS)
 def test_each_shared_option_is_documented_as_its_row_declares_it(kind, name):
     options, provider = documentation(kind, name)
-    taken = options_of(provider, (CONNECTION,) if kind == MODULE else GROUPS[kind])
+    if name in KEYLESS:
+        taken = [ROWS[row] for row in KEYLESS[name][1]]
+    else:
+        taken = options_of(provider, (CONNECTION,) if kind == MODULE else GROUPS[kind])
     # A module takes the batch and wait rows when it has ids or waits: its spec and its docs say so together.
     taken += [row for row in options_of(provider, (BATCH, WAIT)) if kind == MODULE and row.name in options]
     assert sorted(n for n in options if n in ROWS) == sorted(row.name for row in taken), \
