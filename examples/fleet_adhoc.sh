@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Ad hoc over the fleet: facts from every agent's machine that has an SSH tunnel, reached through it.
-#   NGROK_API_KEY=... examples/fleet_adhoc.sh [pattern, '' for the default] [extra ansible options, e.g. -u deploy]
+# Arguments: a host pattern ('' for the default) and extra ansible options, for example:
+#   examples/fleet_adhoc.sh '' -u deploy  # (test: not run against the emulator: SSH to the machines behind the agents)
 # The default pattern, reachable:&region_eu, is the EU agents with an SSH tunnel; agents without one are in the
 # inventory too, but their address would be their metadata, which is no host name.
 set -euo pipefail

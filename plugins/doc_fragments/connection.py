@@ -96,8 +96,10 @@ options:
         user, shared by the processes of this machine.
       - "V(redis://[:password@]host:port/db) (or V(rediss://) for TLS): a Redis server, so that processes on
         several machines (AWX or Automation Controller execution nodes, EDA controller) share one window. Needs
-        the C(redis) Python package where the tasks run. A server that cannot be reached fails the task; the
-        message names the URL without its password."
+        the C(redis) Python package where the tasks run. A server that cannot be reached, that wants a password the
+        URL does not give, or that refuses the one it gives, fails the task, saying which; the message names the
+        URL as given with only its password replaced by asterisks. Ansible masks the password (and only it) in
+        the module's arguments too."
       - Neither the file nor Redis ever holds the key, only a hash of it and the API's address.
       - If not set, the value of the E(TUNNELS_SESSIONS_BUDGET_URL) environment variable is used.
     type: str

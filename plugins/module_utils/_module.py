@@ -28,6 +28,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import Refusal, TunnelsError
 from ansible_collections.tunnels.sessions.plugins.module_utils._front import FrontEnd
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import url_secrets
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
     BATCH,
     CONNECTION,
@@ -66,6 +67,8 @@ class ProviderModule:
         spec.update(options)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
         self.params = self.module.params
+        # The budget URL is shown, its password never: Ansible masks it in every output, module_args included.
+        self.module.no_log_values.update(url_secrets(self.params.get("request_budget_url")))
         self.provider = provider
         self.names = ModuleNames(provider)
         self.started = time.monotonic()

@@ -35,6 +35,7 @@ from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
     check_id,
 )
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import shown_url
 
 MAX_CONCURRENCY = 64
 
@@ -60,7 +61,8 @@ class Option:  # pylint: disable=too-many-instance-attributes
     (None: all); ``default`` may be a function of the provider. ``check(value)`` returns why a value cannot be
     used, or None; ``todo`` says what to do then (``{option}``: how the caller's user sets it, ``{default}``,
     ``{provider}``: the provider's name). ``unit`` words the bounds; ``what`` names one of ``choices``;
-    ``quote_value`` shows the value in the message (never for a secret); ``strip`` drops surrounding whitespace.
+    ``quote_value`` shows the value in the message (never for a secret), through ``shown`` when a part of it
+    is one; ``strip`` drops surrounding whitespace.
     """
 
     name: str
@@ -82,6 +84,7 @@ class Option:  # pylint: disable=too-many-instance-attributes
     check: Any = None
     todo: Any = None
     quote_value: bool = False
+    shown: Any = None
     strip: bool = False
 
     # ----- the row, for one provider -----
@@ -159,7 +162,7 @@ class Option:  # pylint: disable=too-many-instance-attributes
         if reason:
             label = names.label(self.name)
             if self.quote_value and not self.no_log:
-                label = "%s (%s)" % (label, value)
+                label = "%s (%s)" % (label, self.shown(value) if self.shown else value)
             raise OptionError(label, reason, self._todo(names, provider))
         return value
 
@@ -211,7 +214,8 @@ TABLE = (
     # The account's shared request budget (_budget): ngrok's rolling minute, so ngrok only.
     Option("request_budget", "int", default=120, minimum=0, providers=("ngrok",),
            vars={"ngrok": "tunnels_sessions_ngrok_request_budget"}, ini={"ngrok": "ngrok_request_budget"}),
-    Option("request_budget_url", "str", providers=("ngrok",), no_log=True, check=check_url,
+    # Not a secret, its password is: shown with the password hidden; modules register the password as no_log.
+    Option("request_budget_url", "str", providers=("ngrok",), check=check_url, quote_value=True, shown=shown_url,
            env={"ngrok": "TUNNELS_SESSIONS_BUDGET_URL"}, vars={"ngrok": "tunnels_sessions_request_budget_url"},
            todo="set {option} to redis://[:password@]host:port/db, or leave it unset"),
     Option("concurrency", "int", group=BATCH, default=8, minimum=1, maximum=MAX_CONCURRENCY),

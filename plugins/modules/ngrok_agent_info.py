@@ -43,7 +43,8 @@ options:
     default: http://127.0.0.1:4040
   timeout:
     description:
-      - Seconds each request to the agent's API may take, and each upstream's TCP connect.
+      - Seconds each request to the agent's API may take, and each upstream's TCP connect (all of one look's
+        upstreams at once, see O(check_upstreams)).
     type: float
     default: 10
   check_upstreams:
@@ -52,6 +53,9 @@ options:
         (V(8000)) or V(localhost:8000) means C(localhost:8000); a URL without a port means its scheme's port.
       - An upstream a TCP connect cannot check (a unix socket, a value that names no host and port) is
         RV(endpoints[].upstream_reachable=null) with the reason, and is not a problem.
+      - The upstreams are checked at the same time, so checking them all takes about O(timeout) seconds (at
+        most one second more), however many endpoints the agent serves. A host name that does not resolve
+        within that time counts as unreachable.
       - V(false) checks none; RV(endpoints[].upstream_reachable) is then null.
     type: bool
     default: true

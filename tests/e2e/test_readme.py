@@ -17,7 +17,8 @@ README = harness.ROOT / "README.md"
 
 def block(heading):
     """The ``sh`` block under a README heading, exactly as written."""
-    return re.search(r"### %s\n\n```sh\n(.*?)```" % re.escape(heading), README.read_text(), re.S).group(1)
+    return re.search(r"### %s\n\n(?:<!-- .*? -->\n)?```sh\n(.*?)```" % re.escape(heading), README.read_text(),
+                     re.S).group(1)
 
 
 def stop_instruction():

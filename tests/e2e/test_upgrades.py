@@ -146,6 +146,29 @@ def test_any_inventory_whose_hosts_carry_ngrok_session_works_and_other_hosts_are
     assert posts(emu) == [("ts_edge_00", "update"), ("ts_edge_00", "restart")]
 
 
+def test_an_inventory_that_cannot_be_read_fails_the_rollout_naming_the_likely_cause_and_sends_nothing(
+        ansible, emu, tmp_path):
+    agents(emu, ("edge-00", {}))
+    inventory = tmp_path / "fleet.ngrok.yml"
+    inventory.write_text("plugin: tunnels.sessions.ngrok\nhostname: ngrok_session.metadata\n")
+    args = [str(BIN / "ansible-playbook"), "-i", str(inventory), "tunnels.sessions.upgrade_agents",
+            "-e", "min_agent_version=3.20.0"]
+    proc = ansible.run(args, env={"NGROK_API_KEY": "wrong-" + NK, "NGROK_API_URL": emu.url,
+                                  "ANSIBLE_INVENTORY_UNPARSED_WARNING": "true"})
+    output = proc.stdout + proc.stderr
+    assert proc.returncode not in (0, None), output
+    assert "The rollout matches no host" in proc.stdout and "could not be read" in proc.stdout
+    assert "ANSIBLE_INVENTORY_UNPARSED_FAILED=true" in proc.stdout and "inventory_unparsed_failed" in proc.stdout
+    assert "HTTP 401" in proc.stderr  # the inventory's own warning, which the failure points to
+    assert emu.sent("POST") == [] and "UPGRADE SUMMARY" not in output
+    # As the guide says: with ANSIBLE_INVENTORY_UNPARSED_FAILED the run fails on the inventory itself.
+    emu.quiesce()
+    strict = ansible.run(args, env={"NGROK_API_KEY": "wrong-" + NK, "NGROK_API_URL": emu.url,
+                                    "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true"})
+    assert strict.returncode not in (0, None) and "HTTP 401" in strict.stdout + strict.stderr
+    assert "PLAY [" not in strict.stdout and emu.sent("POST") == []
+
+
 def test_check_mode_sends_nothing_and_says_what_would_be_upgraded(ansible, emu, tmp_path):
     agents(emu, ("edge-00", {"agent_version": LATEST}), ("edge-01", {}))
     proc = rollout(ansible, emu, tmp_path, "-e", "min_agent_version=3.20.0", "--check")

@@ -60,7 +60,9 @@ Standard library only. One loopback port serves:
     ``ngrok_agent_latest`` (newest release per major version), ``ngrok_legacy_account`` (false),
     ``ping_limits_patch_creates`` (true: a PATCH of limits that are not set creates them; false: HTTP 404),
     ``ping_connect_after`` (n: a session ``POST /sessions`` created is ``connected`` from its (n+1)-th status
-    request on, as if its VPN client connected; null by default: it stays ``created``).
+    request on, as if its VPN client connected; null by default: it stays ``created``),
+    ``ping_connect_delay`` (seconds: it is ``connected`` that long after its creation; the demo seed sets 3,
+    ``reset`` with ``"empty"`` leaves it null).
     ``reset`` restores the defaults and clears the rate-limit windows.
   - ``GET /_emulator/requests`` what was asked (method, path, headers, body, ``at``: the emulator's monotonic
     clock when it arrived) and the most requests it ever

@@ -366,7 +366,8 @@ class RedisServer:
         assert os.path.exists(binary), "redis-server is installed (apt-get install -y redis-server)"
         self.port = free_port()
         self.url = "redis://:%s@127.0.0.1:%d/0" % (self.PASSWORD, self.port)
-        self.safe_url = "redis://127.0.0.1:%d/0" % self.port
+        self.shown_url = "redis://:********@127.0.0.1:%d/0" % self.port  # as messages name it
+        self.bare_url = "redis://127.0.0.1:%d/0" % self.port  # without the password the server wants
         self.log = folder / ("redis-%d.log" % self.port)
         with open(self.log, "w", encoding="utf-8") as out:
             self.proc = subprocess.Popen(  # pylint: disable=consider-using-with

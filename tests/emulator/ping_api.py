@@ -16,6 +16,7 @@ MAX_STREAM_SECONDS = 600  # an events stream the client never closes ends by its
 KEEPALIVE = 1.0  # seconds between SSE comment lines on an idle stream
 EVENT_FIELDS = ("duration", "uploaded_bytes", "downloaded_bytes")
 
+DEMO_CONNECT_DELAY = 3.0  # seconds the demo's VPN client takes to connect to a session created for it
 DEMO_ZONES = [
     {"name": "Germany", "code": "DE", "has_active_nodes": True},
     {"name": "United States", "code": "US", "has_active_nodes": True},
@@ -53,6 +54,8 @@ class PingState:
         self.ping_limits = {scope: None for scope in LIMIT_SCOPES}  # None: no limits set (GET answers 404)
         self.ping_created = []  # every POST /sessions answer, credentials included, for tests to look for
         if seed == "demo":
+            # As a real client would: a session the demo creates is connected a few seconds later.
+            self.config["ping_connect_delay"] = DEMO_CONNECT_DELAY
             for sid, body in DEMO_PING.items():
                 self.ping[sid] = dict(body)
             for zone in DEMO_ZONES:
@@ -260,11 +263,14 @@ class PingApi:
                                     "uploaded_bytes": 0, "downloaded_bytes": 0, "_reusable": answer["reusable"],
                                     "_paused": False}
             self.state.ping_created.append(dict(answer, client_id=body["client_id"]))
+            record = self.state.ping[sid]
             polls = self.state.config.get("ping_connect_after")
             if polls is not None:
-                record = self.state.ping[sid]
                 self.state.pending.append([int(polls), "/sessions/%s/status" % sid,
                                            lambda: record.update(status="connected")])
+            delay = self.state.config.get("ping_connect_delay")
+            if polls is None and delay is not None:  # the timer takes the lock itself, once this answer is out
+                self.later({"after": max(float(delay), 0.001)}, lambda: record.update(status="connected"))
         return self.send(201, answer)
 
     def ping_limits_answer(self, scope):

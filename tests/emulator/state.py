@@ -26,6 +26,8 @@ DEFAULT_CONFIG = {
     # A session POST /sessions creates answers "connected" from its (n+1)-th status request on, as if a VPN client
     # connected (a modelling aid for examples and the demo); None: it stays "created".
     "ping_connect_after": None,
+    # Or: it answers "connected" this many seconds after its creation (the demo seed sets a few); None: never.
+    "ping_connect_delay": None,
     "latency": 0.0,
     # A restarted agent reconnects under a new session id after this many seconds; a stopped one goes away.
     "ngrok_restart_delay": 1.0,

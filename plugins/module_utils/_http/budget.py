@@ -37,6 +37,12 @@ import time
 from urllib.parse import urlsplit
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import (
+    Redactor,
+    shown_url,
+    url_password,
+    url_secrets,
+)
 
 MARGIN = 1.0  # seconds a slot stays taken after the provider's window
 MAX_WAIT_WINDOWS = 10  # a request that finds no free slot for this many windows fails
@@ -75,12 +81,6 @@ def import_redis():
     return redis
 
 
-def safe_url(url):
-    """``url`` without its password (and user), for messages."""
-    parts = urlsplit(url)
-    return "%s://%s%s" % (parts.scheme, parts.netloc.rpartition("@")[2], parts.path)
-
-
 def check_url(url):
     """Return why ``url`` cannot hold the window, or None when it can (unset: the machine's own file)."""
     if not url:
@@ -96,8 +96,8 @@ def check_url(url):
     if not parts.hostname:
         return "it names no host"
     if import_redis() is None:
-        return ("the Python library 'redis' is needed for a Redis URL and is not installed; install it "
-                "(pip install redis) in the Python that runs the tasks, or leave the option unset")
+        return ("the Python library 'redis' is needed for a Redis URL and is not installed in the Python that "
+                "runs the tasks (pip install redis)")
     return None
 
 
@@ -189,11 +189,11 @@ class FileWindow:
         except OSError as exc:
             self.fallback = MemoryWindow(self.life)
             self.warn("The request budget's window file %s cannot be used (%s) nor replaced (%s); this process counts "
-                 "only its own requests against request_budget. Remove the file, or set request_budget_url."
-                 % (self.path, why, exc.strerror or exc))
+                      "only its own requests against request_budget. Remove the file, or set request_budget_url."
+                      % (self.path, why, exc.strerror or exc))
             return None
         self.warn("The request budget's window file %s could not be used (%s) and was replaced; the requests it "
-             "counted are forgotten." % (self.path, why))
+                  "counted are forgotten." % (self.path, why))
         return fd
 
     def _read(self, fd):
@@ -209,7 +209,7 @@ class FileWindow:
             return times
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
             self.warn("The request budget's window file %s was damaged (%s) and was replaced; the requests it counted "
-                 "are forgotten." % (self.path, type(exc).__name__))
+                      "are forgotten." % (self.path, type(exc).__name__))
             return []
 
 
@@ -247,9 +247,11 @@ class Budget:
         self.lock = threading.Lock()  # the workers of one client take slots one at a time
         self.redis = None  # the package, once a Redis URL is used
         self.store = None if self.url else FileWindow(window_file(self.account), self.life, warn or log_warning)
-        self.where = "through %s" % safe_url(self.url) if self.url else "on this machine"
+        self.where = "through %s" % shown_url(self.url) if self.url else "on this machine"
+        # A slot frees the window and its margin after it was taken: the 61 s the docs name for ngrok.
         self.why = ("for a free slot of the request budget that every process using this %s account %s shares "
-                    "(request_budget: %d requests per %g s)" % (provider.name, self.where, self.limit, window))
+                    "(request_budget: %d request%s per %g s)" % (provider.name, self.where, self.limit,
+                                                                 "" if self.limit == 1 else "s", self.life))
 
     def take(self):
         """Take a slot, waiting for one to free if the window is full. Returns the seconds it waited."""
@@ -282,7 +284,7 @@ class Budget:
     def _connect(self):
         reason = check_url(self.url)
         if reason:
-            raise ApiError("Taking a slot of the shared request budget at %s" % safe_url(self.url), reason)
+            raise ApiError("Taking a slot of the shared request budget at %s" % shown_url(self.url), reason)
         self.redis = import_redis()
         try:
             self.store = RedisWindow(self.redis, self.url, self.account, self.life, self.timeout)
@@ -290,19 +292,27 @@ class Budget:
             raise self._redis_error(exc) from None
 
     def _redis_error(self, exc):
+        """The failure of a Redis call in plain words: the URL as given (its password hidden), what to do."""
         redis = self.redis
-        text = str(exc)
-        password = urlsplit(self.url).password
-        if password:
-            text = text.replace(password, "********")
         option = self.names.option("request_budget_url") if self.names else "request_budget_url"
-        # Trying again may help when the server is down or slow, not when it refuses the password.
-        transient = isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)) and not \
-            isinstance(exc, redis.exceptions.AuthenticationError)
-        return ApiError("Taking a slot of the shared request budget at %s" % safe_url(self.url),
-                        "the Redis server could not be used (%s: %s)" % (type(exc).__name__, text[:300]),
-                        "check %s: that the server runs, is reachable from this host and takes its password; "
-                        "request_budget: 0 turns the budget off" % option, transient=transient)
+        what = "Taking a slot of the shared request budget at %s" % shown_url(self.url)
+        text = str(exc)
+        # redis-py words a missing or refused password in the protocol's terms ("NOAUTH", "HELLO must be called
+        # with the client already authenticated ..."); the user gets what it means instead.
+        if isinstance(exc, redis.exceptions.AuthenticationError) or text.startswith(("NOAUTH", "WRONGPASS")):
+            if url_password(self.url) is None:
+                return ApiError(what, "the Redis server wants a password, and the URL gives none",
+                                "put the password in %s: redis://:PASSWORD@host:port/db; request_budget: 0 turns "
+                                "the budget off" % option, verb="is not possible")
+            return ApiError(what, "the Redis server refused the password the URL gives (or its user name)",
+                            "check the password in %s; request_budget: 0 turns the budget off" % option,
+                            verb="is not possible")
+        # Trying again may help when the server is down or slow.
+        transient = isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError))
+        text = Redactor(url_secrets(self.url)).text(text)
+        return ApiError(what, "the Redis server could not be used (%s: %s)" % (type(exc).__name__, text[:300]),
+                        "check %s: that the server runs and is reachable from this host; request_budget: 0 turns "
+                        "the budget off" % option, transient=transient)
 
 
 def budget_for(provider, origin, auth_headers, limit, url=None, timeout=10.0, names=None, warn=None):

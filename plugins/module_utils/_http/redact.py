@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
+from typing import List, Optional
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 REDACTED = "********"
 
@@ -45,3 +47,41 @@ class Redactor:
         if isinstance(data, list):
             return [self.data(v) for v in data]
         return data
+
+
+# scheme://user:password@ : what stands between "user:" and "@", for a URL urlsplit cannot read (a bad port)
+USERINFO = re.compile(r"^([^:/?#]*://[^:/?#@]*:)([^/?#]*)@")
+
+
+def _written_password(url):
+    """The password as it is written in ``url`` (percent-encoded), or None."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url).password or None
+    except ValueError:
+        found = USERINFO.match(url)
+        return found.group(2) if found and found.group(2) else None
+
+
+def url_password(url: Optional[str]) -> Optional[str]:
+    """The password a URL carries (``scheme://[user]:password@host``), percent-decoded; None when it has none."""
+    written = _written_password(url)
+    return unquote(written) if written else None
+
+
+def url_secrets(url: Optional[str]) -> List[str]:
+    """Every form of a URL's password that output could carry (as written in the URL, and decoded)."""
+    return sorted({form for form in (_written_password(url), url_password(url)) if form})
+
+
+def shown_url(url: str) -> str:
+    """``url`` as the user gave it, its password (only) replaced with asterisks: for messages."""
+    try:
+        parts = urlsplit(url)
+        if not parts.password:
+            return url
+    except ValueError:  # a port or host urlsplit cannot read: whatever stands between "user:" and "@" goes
+        return USERINFO.sub(r"\g<1>%s@" % REDACTED, url)
+    user, dummy, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc="%s:%s@%s" % (user.partition(":")[0], REDACTED, host)))

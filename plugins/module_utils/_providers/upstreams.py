@@ -8,6 +8,10 @@
 
 """Whether an endpoint's upstream accepts connections from this host: a TCP connect, no byte sent.
 
+The upstreams of one look are checked at the same time, each in a worker thread, so that together they take
+about one ``timeout`` however many there are; a check still running then (stuck resolving its host name) is
+given up on.
+
 An upstream is written the ways an ngrok agent takes it: a port (``8000``, meaning localhost), ``host:port``, or a
 URL whose port defaults to its scheme's. One that a TCP connect cannot check (a unix socket, a value that names
 no port, an unparsable one) is not reachable nor unreachable: ``None`` with the reason.
@@ -17,10 +21,14 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.workers import WORKERS
+
+GRACE = 1.0  # seconds past ``timeout`` a check may take to end (its connect is cut at ``timeout`` itself)
 SCHEME_PORTS = {"http": 80, "https": 443, "tls": 443, "ws": 80, "wss": 443}
 NOT_TCP = ("unix", "file", "pipe")
 
@@ -82,11 +90,38 @@ def connect(host: str, port: int, timeout: float) -> Optional[str]:
     return "refuses connections" if "refuses connections" in reasons else reasons[-1]
 
 
-def check(upstream, timeout: float) -> Tuple[Optional[bool], Optional[str]]:
-    """``(upstream_reachable, upstream_error)`` of one upstream: ``(True, None)``, ``(False, why)``, or
-    ``(None, why)`` when a TCP connect cannot check it."""
-    host, port, reason = address(upstream)
-    if reason:
-        return None, reason
-    why = connect(host, port, timeout)
-    return why is None, why
+def _start(host, port, timeout):
+    """``connect`` in a worker thread: ``(box, done)``, ``box["why"]`` its answer once ``done`` is set."""
+    box, done = {}, threading.Event()
+
+    def job():
+        try:
+            box["why"] = connect(host, port, timeout)
+        finally:
+            done.set()
+
+    WORKERS.run(job)
+    return box, done
+
+
+def check_all(upstreams: list, timeout: float) -> List[Tuple[Optional[bool], Optional[str]]]:
+    """``(upstream_reachable, upstream_error)`` of each upstream, in order: ``(True, None)``, ``(False, why)``, or
+    ``(None, why)`` when a TCP connect cannot check it.
+
+    The connects run at the same time, each in a worker thread: together they take at most ``timeout`` plus
+    GRACE seconds. A check still running then (its host name still resolving) is given up on as unreachable.
+    """
+    deadline = time.monotonic() + timeout
+    results, running = [], []
+    for upstream in upstreams:
+        host, port, reason = address(upstream)
+        results.append((None, reason))
+        if reason is None:
+            running.append((len(results) - 1, host) + _start(host, port, timeout))
+    for index, host, box, done in running:
+        if done.wait(max(0.0, deadline + GRACE - time.monotonic())):
+            results[index] = (box["why"] is None, box["why"])
+        else:
+            results[index] = (False, "cannot be reached: its host name %s did not resolve within timeout=%s "
+                                     "seconds" % (host, timeout))
+    return results

@@ -383,5 +383,5 @@ def test_a_long_wait_for_a_slot_of_the_request_budget_is_a_warning(emu, caplog, 
 
     run(scenario())
     assert warned()[0].startswith(source.NAME + ": Waited ")
-    assert warned()[0].endswith("(request_budget: 1 requests per 4.5 s); the poll took that much longer.")
+    assert warned()[0].endswith("(request_budget: 1 request per 5.5 s); the poll took that much longer.")
     assert emu.rate_limited() == 0

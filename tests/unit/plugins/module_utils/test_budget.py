@@ -22,6 +22,7 @@ import harness  # pylint: disable=import-error
 import pytest
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import budget as _budget
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import redact
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
@@ -37,6 +38,7 @@ SLACK = 10  # seconds a loaded machine may add to a wait; only ever used as an u
 TAKER = """
 import fcntl, os, sys, time
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import budget as _budget
+from ansible_collections.tunnels.sessions.plugins.module_utils._http import redact
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 limit, count, url, hold = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] or None, sys.argv[4] == "hold"
 budget = _budget.budget_for(NGROK, ("https", "api.ngrok.com", 443), NGROK.auth_headers(os.environ["KEY"]), limit, url)
@@ -225,16 +227,30 @@ def test_an_unreachable_redis_fails_naming_the_url_without_its_password(redis_se
     with pytest.raises(ApiError) as info:
         budget(3, url=url).take()
     msg = info.value.msg
-    assert redis_server.PASSWORD not in msg and "redis://127.0.0.1:" in msg and "Connection refused" in msg
+    assert redis_server.PASSWORD not in msg and "at redis://:********@127.0.0.1:" in msg and "Connection refused" in msg
     assert "check request_budget_url" in msg and "request_budget: 0 turns the budget off" in msg
     assert info.value.transient
 
 
-def test_a_wrong_redis_password_is_a_clear_failure_that_waiting_does_not_cure(redis_server):
+def test_a_wrong_redis_password_is_said_plainly_naming_the_url_and_waiting_does_not_cure_it(redis_server):
     with pytest.raises(ApiError) as info:
         budget(3, url=redis_server.url.replace(redis_server.PASSWORD, "wrong-password")).take()
-    assert "wrong-password" not in info.value.msg and redis_server.safe_url in info.value.msg
-    assert "AuthenticationError" in info.value.msg and not info.value.transient
+    msg = info.value.msg
+    assert "wrong-password" not in msg and redis_server.shown_url in msg
+    assert "the Redis server refused the password the URL gives" in msg
+    assert "check the password in request_budget_url" in msg and not info.value.transient
+    assert "WRONGPASS" not in msg and "invalid username-password pair" not in msg and "Error" not in msg
+
+
+def test_a_redis_server_that_wants_a_password_the_url_lacks_is_said_plainly(redis_server):
+    with pytest.raises(ApiError) as info:
+        budget(3, url=redis_server.bare_url).take()
+    msg = info.value.msg
+    assert msg.startswith("Taking a slot of the shared request budget at %s is not possible: the Redis server wants "
+                          "a password, and the URL gives none; put the password in request_budget_url (or the "
+                          "TUNNELS_SESSIONS_BUDGET_URL environment variable): redis://:PASSWORD@host:port/db"
+                          % redis_server.bare_url), msg
+    assert "HELLO" not in msg and "NOAUTH" not in msg and "authenticated" not in msg and not info.value.transient
 
 
 @pytest.mark.parametrize("url, words", [
@@ -246,9 +262,13 @@ def test_a_budget_url_that_is_not_redis_is_refused(url, words):
     assert words in _budget.check_url(url)
 
 
-def test_the_budget_url_is_shown_without_its_password():
-    assert _budget.safe_url("redis://:pw@10.0.0.1:6380/2") == "redis://10.0.0.1:6380/2"
-    assert _budget.safe_url("rediss://user:pw@host/0") == "rediss://host/0"
+def test_the_budget_url_is_shown_as_given_with_only_its_password_hidden():
+    assert redact.shown_url("redis://:pw@10.0.0.1:6380/2") == "redis://:********@10.0.0.1:6380/2"
+    assert redact.shown_url("rediss://user:p%40w@host/0?ssl_cert_reqs=none") == \
+        "rediss://user:********@host/0?ssl_cert_reqs=none"
+    assert redact.shown_url("redis://10.0.0.1:6380/2") == "redis://10.0.0.1:6380/2"
+    assert redact.shown_url("redis://:pw@[::1:6379/0") == "redis://:********@[::1:6379/0"  # unreadable, still hidden
+    assert redact.url_secrets("rediss://user:p%40w@host/0") == ["p%40w", "p@w"]
     assert _budget.check_url(None) is None and _budget.check_url("redis://:pw@127.0.0.1:6379/0") is None
 
 
@@ -298,7 +318,7 @@ def test_a_long_wait_for_a_slot_is_recorded_like_a_wait_the_server_asked_for(emu
     ((seconds, why),) = tally.waits
     assert 5 < seconds < 5.5 + SLACK
     assert why.startswith("for a free slot of the request budget that every process using this ngrok account on "
-                          "this machine shares (request_budget: 1 requests per 4.5 s)")
+                          "this machine shares (request_budget: 1 request per 5.5 s)")  # the window and its margin
 
 
 def test_a_ping_client_takes_no_slot(emu):
@@ -322,7 +342,7 @@ def test_a_module_over_its_budget_waits_and_warns_how_long_and_why(emu, monkeypa
     (warning,) = harness.warnings_of(r)
     assert warning.startswith("Waited ") and warning.endswith(
         " s for a free slot of the request budget that every process using this ngrok account on this machine "
-        "shares (request_budget: 1 requests per 4.5 s); the task took that much longer.")
+        "shares (request_budget: 1 request per 5.5 s); the task took that much longer.")
     assert 5 <= int(warning.split()[1]) <= 5 + SLACK
 
 
@@ -343,8 +363,9 @@ def test_a_damaged_window_file_is_replaced_with_a_warning_never_a_failure(emu):
 
 @pytest.mark.parametrize("args, words", [
     ({"request_budget": -1}, "Option request_budget is not usable: it must be at least 0, got -1"),
-    ({"request_budget_url": "http://127.0.0.1:6379"}, "Option request_budget_url is not usable: only redis:// and "
-                                                      "rediss:// URLs are supported"),
+    ({"request_budget_url": "http://:pw@127.0.0.1:6379"}, "Option request_budget_url (http://:********@127.0.0.1:6379) "
+                                                          "is not usable: only redis:// and rediss:// URLs are "
+                                                          "supported"),
 ])
 def test_a_budget_option_that_cannot_be_used_fails_before_anything_is_sent(emu, args, words):
     r = NGROK_MODULE.run(emu, id="ts_demo_web01", **args)
@@ -357,7 +378,7 @@ def test_an_unreachable_redis_from_the_environment_fails_the_task_without_its_pa
         "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01"},
         env={"TUNNELS_SESSIONS_BUDGET_URL": closed})
     assert result["failed"] is True and emu.requests() == []
-    assert result["msg"].startswith("Taking a slot of the shared request budget at redis://127.0.0.1:")
+    assert result["msg"].startswith("Taking a slot of the shared request budget at redis://:********@127.0.0.1:")
     assert "check request_budget_url (or the TUNNELS_SESSIONS_BUDGET_URL environment variable)" in result["msg"]
     assert redis_server.PASSWORD not in proc.stdout + proc.stderr and "Traceback" not in proc.stdout
 
@@ -379,11 +400,31 @@ def test_without_the_redis_package_a_redis_url_is_a_clean_failure_naming_it(emu,
                           timeout=120, check=False, stdin=subprocess.DEVNULL)
     result = json.loads(proc.stdout)
     assert result["failed"] is True and emu.requests() == []
-    assert result["msg"] == ("Option request_budget_url is not usable: the Python library 'redis' is needed for a "
-                             "Redis URL and is not installed; install it (pip install redis) in the Python that runs "
-                             "the tasks, or leave the option unset; set request_budget_url (or the "
-                             "TUNNELS_SESSIONS_BUDGET_URL environment variable) to redis://[:password@]host:port/db, "
-                             "or leave it unset.")
+    shown = redis_server.shown_url
+    assert result["msg"] == ("Option request_budget_url (%s) is not usable: the Python library 'redis' is needed for "
+                             "a Redis URL and is not installed in the Python that runs the tasks (pip install redis); "
+                             "set request_budget_url (or the TUNNELS_SESSIONS_BUDGET_URL environment variable) to "
+                             "redis://[:password@]host:port/db, or leave it unset." % shown)
+    assert result["msg"].count("leave it unset") == 1 and redis_server.PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_a_module_shows_the_budget_url_with_only_its_password_masked_by_ansible(emu, redis_server):
+    result, proc = harness.run_module("ngrok_tunnel_session_info", {
+        "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01",
+        "request_budget_url": redis_server.url})
+    assert result["found"] is True and "failed" not in result
+    assert result["invocation"]["module_args"]["request_budget_url"] == redis_server.shown_url
+    assert redis_server.PASSWORD not in proc.stdout + proc.stderr
+
+
+def test_a_module_pointed_at_a_redis_that_wants_a_password_says_so_and_sends_nothing(emu, redis_server):
+    result, proc = harness.run_module("ngrok_tunnel_session_info", {
+        "api_url": emu.url, "api_key": harness.NGROK_KEY, "id": "ts_demo_web01"},
+        env={"TUNNELS_SESSIONS_BUDGET_URL": redis_server.bare_url})
+    assert result["failed"] is True and emu.requests() == []
+    assert result["msg"].startswith("Taking a slot of the shared request budget at %s is not possible: the Redis "
+                                    "server wants a password, and the URL gives none" % redis_server.bare_url)
+    assert "HELLO" not in proc.stdout + proc.stderr and "Traceback" not in proc.stdout + proc.stderr
 
 
 def test_ping_modules_have_no_request_budget(emu):

@@ -34,6 +34,25 @@ def closed_port():
         return sock.getsockname()[1]
 
 
+@pytest.fixture
+def hanging():
+    """A loopback port whose connects hang: its listener's accept queue is full and never served."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    waiting = []
+    for dummy in range(4):
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.1", port))
+        waiting.append(client)
+    yield port
+    for client in waiting:
+        client.close()
+    server.close()
+
+
 def endpoint(name, upstream, **fields):
     return dict({"name": name, "url": "https://%s.example.test" % name,
                  "upstream": {"url": upstream, "protocol": "http1"}}, **fields)
@@ -109,28 +128,22 @@ def test_an_upstream_is_read_as_a_port_host_port_or_url_with_its_schemes_port():
     assert upstreams.address("http://app:99999")[0] is None
 
 
-def test_an_upstream_that_accepts_nothing_within_timeout_is_bounded_by_it():
-    # A loopback listener whose accept queue is full and never served: further connects hang.
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(0)
-    port = server.getsockname()[1]
-    waiting = []
-    try:
-        for dummy in range(4):
-            client = socket.socket()
-            client.setblocking(False)
-            client.connect_ex(("127.0.0.1", port))
-            waiting.append(client)
-        started = time.monotonic()
-        reachable, why = upstreams.check("127.0.0.1:%d" % port, 0.5)
-        took = time.monotonic() - started
-    finally:
-        for client in waiting:
-            client.close()
-        server.close()
-    assert reachable is False and why == "accepts no connection within timeout=0.5 seconds"
+def test_an_upstream_that_accepts_nothing_within_timeout_is_bounded_by_it(hanging, listening):
+    started = time.monotonic()
+    checked = upstreams.check_all(["127.0.0.1:%d" % hanging, str(listening)], 0.5)
+    took = time.monotonic() - started
+    assert checked == [(False, "accepts no connection within timeout=0.5 seconds"), (True, None)]
     assert 0.4 < took < 3
+
+
+def test_the_upstreams_of_one_look_are_checked_at_once_in_about_one_timeout(emu, hanging):
+    # 8 upstreams that never accept: one after another they would take 8 x timeout = 16 s.
+    url = emu.start_agent("web-01", endpoints=[endpoint("e%d" % n, "127.0.0.1:%d" % hanging)
+                                               for n in range(8)])["url"]
+    r, dummy = run({"agent_url": url, "timeout": 2})
+    assert [e["upstream_error"] for e in r["endpoints"]] == ["accepts no connection within timeout=2.0 seconds"] * 8
+    assert len(r["problems"]) == 8 and r["attempts"] == 1
+    assert 2 <= r["elapsed"] < 2 * 2  # the documented bound is timeout + 1 s
 
 
 def test_an_older_agent_is_read_from_its_tunnels(emu, listening):

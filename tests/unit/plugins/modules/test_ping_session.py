@@ -49,8 +49,9 @@ def assert_no_credential(emu, output):
         assert secret not in output
 
 
-def test_present_without_id_creates_a_session_and_keeps_its_link_out_of_the_output(emu):
-    r, output = run_module(emu, client_id="customer-42", zone="DE")
+def test_present_without_id_creates_a_session_and_keeps_its_link_out_of_the_output(emu, tmp_path):
+    emu.config(ping_connect_delay=None)  # no client connects: the session stays "created"
+    r, output = run_module(emu, client_id="customer-42", zone="DE", configuration_dest=str(tmp_path / "link"))
     assert r["changed"] is True and "failed" not in r
     created = emu.ping_created()
     assert len(created) == 1
@@ -71,7 +72,7 @@ def test_present_without_id_creates_a_session_and_keeps_its_link_out_of_the_outp
 
 
 def test_a_reusable_session_can_then_be_paused_and_resumed_by_state(emu):
-    r, dummy = run_module(emu, client_id="customer-42", zone="US", reusable=True)
+    r, dummy = run_module(emu, client_id="customer-42", zone="US", reusable=True, return_configuration=True)
     sid = r["session"]["id"]
     assert r["session"]["reusable"] is True and json.loads(emu.sent("POST")[0]["body"])["reusable"] is True
     paused, dummy = run_module(emu, id=sid, state="paused")
@@ -128,7 +129,7 @@ def test_return_configuration_returns_the_link_and_the_configuration(emu):
 
 @pytest.mark.parametrize("zone, why", [("XX", "has no zone XX"), ("JP", "zone JP has no active nodes")])
 def test_an_unknown_zone_or_one_without_nodes_fails_naming_it_before_the_post(emu, zone, why):
-    r, dummy = run_module(emu, client_id="c", zone=zone)
+    r, dummy = run_module(emu, client_id="c", zone=zone, return_configuration=True)
     assert r["failed"] is True and why in r["msg"] and r["changed"] is False
     assert r["session"] == {}
     assert emu.sent("POST") == [] and emu.ping_created() == []
@@ -136,7 +137,7 @@ def test_an_unknown_zone_or_one_without_nodes_fails_naming_it_before_the_post(em
 
 def test_a_zone_that_loses_its_nodes_after_the_check_fails_naming_it(emu):
     emu.put_zone("DE", has_active_nodes=False, after_requests=1)  # seen by the POST, not by GET /zones
-    r, dummy = run_module(emu, client_id="c", zone="DE")
+    r, dummy = run_module(emu, client_id="c", zone="DE", return_configuration=True)
     assert r["failed"] is True and r["http_status"] == 422
     assert "zone DE cannot take a session now" in r["msg"] and r["error"]["code"] == "ZONE_UNAVAILABLE"
     assert len(emu.sent("POST")) == 1 and emu.ping_created() == []
@@ -144,8 +145,20 @@ def test_a_zone_that_loses_its_nodes_after_the_check_fails_naming_it(emu):
 
 def test_a_zone_gone_after_the_check_is_the_documented_404_naming_it(emu):
     emu.admin("DELETE", "/ping/zones/DE", {"after_requests": 1})
-    r, dummy = run_module(emu, client_id="c", zone="DE")
+    r, dummy = run_module(emu, client_id="c", zone="DE", return_configuration=True)
     assert r["failed"] is True and r["http_status"] == 404 and "it has no zone DE" in r["msg"]
+
+
+def test_a_session_whose_link_would_be_kept_nowhere_is_refused_before_anything_is_sent(emu):
+    r, dummy = run_module(emu, client_id="customer-42", zone="DE", reusable=True)
+    assert r["failed"] is True and r["changed"] is False
+    msg = r["msg"]
+    assert "neither configuration_dest nor return_configuration is set" in msg
+    assert "hands the link out only once" in msg and "cannot delete the session" in msg
+    assert "max_sessions" in msg and "Nothing was sent" in msg
+    assert emu.requests() == [] and emu.ping_created() == []
+    check, dummy = run_module(emu, client_id="customer-42", zone="DE", _ansible_check_mode=True)
+    assert check["failed"] is True and "configuration_dest" in check["msg"] and emu.requests() == []
 
 
 @pytest.mark.parametrize("args, missing", [({"zone": "DE"}, "client_id"), ({"client_id": "c"}, "zone"),
@@ -163,7 +176,7 @@ def test_check_mode_reads_the_zones_and_creates_nothing(emu, tmp_path):
     assert r["changed"] is True and r["session"]["id"] is None and r["session"]["zone"] == "DE"
     assert [q["method"] for q in emu.requests()] == ["GET"] and not dest.exists()
     assert emu.ping_created() == []
-    unknown, dummy = run_module(emu, client_id="c", zone="JP", _ansible_check_mode=True)
+    unknown, dummy = run_module(emu, client_id="c", zone="JP", return_configuration=True, _ansible_check_mode=True)
     assert unknown["failed"] is True and "zone JP has no active nodes" in unknown["msg"]
     dest.write_text("vless://earlier")
     emu.quiesce()
@@ -174,7 +187,7 @@ def test_check_mode_reads_the_zones_and_creates_nothing(emu, tmp_path):
 def test_a_lost_answer_is_not_sent_again_and_the_failure_says_the_session_may_exist(emu):
     failing = {"error": {"code": "unavailable", "message": "try later"}}
     emu.fault(match="/customer/v2/sessions", status=503, times=5, json=failing)
-    r, dummy = run_module(emu, client_id="c", zone="DE", retries=3)
+    r, dummy = run_module(emu, client_id="c", zone="DE", retries=3, return_configuration=True)
     assert r["failed"] is True and r["http_status"] == 503
     assert "may have created the session anyway" in r["msg"]
     assert len(emu.sent("POST")) == 1
@@ -183,28 +196,28 @@ def test_a_lost_answer_is_not_sent_again_and_the_failure_says_the_session_may_ex
 def test_a_rate_limited_post_is_sent_again(emu):
     emu.fault(match="/customer/v2/sessions", status=429, times=1, headers={"X-RateLimit-Reset": "1"},
               json={"error": {"code": "rate_limit_exceeded", "message": "Too many requests"}})
-    r, dummy = run_module(emu, client_id="c", zone="DE")
+    r, dummy = run_module(emu, client_id="c", zone="DE", return_configuration=True)
     assert r["changed"] is True and len(emu.sent("POST")) == 2 and len(emu.ping_created()) == 1
 
 
-def test_credentials_an_answer_echoes_elsewhere_are_redacted(emu):
+def test_credentials_an_answer_echoes_elsewhere_are_redacted(emu, tmp_path):
     """A server that puts the link in another field of its answer: the session returned does not carry it."""
     link = "vless://0b4f8a9e-6c2d-4e51-9a37-4c1d2e3f4a5b@de.example.invalid:443?security=tls#echo"
     emu.fault(match="/customer/v2/sessions", status=201, json={
         "id": "ps_echo", "connection_type": "vless", "zone": "DE", "reusable": False,
         "created_at": "made for " + link, "configuration_link": link,
         "configuration": {"id": "0b4f8a9e-6c2d-4e51-9a37-4c1d2e3f4a5b", "port": 443}})
-    r, output = run_module(emu, client_id="c", zone="DE")
+    r, output = run_module(emu, client_id="c", zone="DE", configuration_dest=str(tmp_path / "link"))
     assert r["changed"] is True and r["session"]["id"] == "ps_echo"
     assert link not in output and "0b4f8a9e-6c2d-4e51-9a37-4c1d2e3f4a5b" not in output
     assert r["session"]["created_at"] == "made for ********"
 
 
-def test_an_empty_configuration_does_not_mask_the_rest_of_the_result(emu):
+def test_an_empty_configuration_does_not_mask_the_rest_of_the_result(emu, tmp_path):
     emu.fault(match="/customer/v2/sessions", status=201, json={
         "id": "ps_short", "connection_type": "vless", "zone": "DE", "reusable": False, "created_at": "{}",
         "configuration_link": "vless://0b4f8a9e@h:1", "configuration": {}})
-    r, output = run_module(emu, client_id="c", zone="DE")
+    r, output = run_module(emu, client_id="c", zone="DE", configuration_dest=str(tmp_path / "link"))
     assert r["changed"] is True and "failed" not in r
     assert r["session"] == {"id": "ps_short", "client_id": "c", "zone": "DE", "connection_type": "vless",
                             "reusable": False, "created_at": "{}"}
