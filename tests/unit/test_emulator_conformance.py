@@ -477,7 +477,7 @@ def test_every_ping_answer_of_the_emulator_is_one_the_official_document_allows(e
 def test_every_request_the_collection_sends_to_ping_network_is_one_the_official_document_describes(emu):
     spec = official_document()
     client = Client(PING, emu.ping_url, harness.PING_KEY, ModuleNames(PING))
-    _ping.check_zone(client, "DE")
+    _ping.require_usable_zone(client, "DE")
     _ping.create_session(client, "c", "DE", "vless", False)
     _ping.set_paused(client, "ps_demo_reusable", True)
     _ping.session_status(client, "ps_demo_edge01")

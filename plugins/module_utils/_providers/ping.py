@@ -123,8 +123,9 @@ def credentials(answer):
     return [secret for secret in found if len(secret) >= MIN_MASKED]
 
 
-def check_zone(client, code):
-    """Fail before anything is created when the zone is unknown or has no active nodes."""
+def require_usable_zone(client, code):
+    """Ask Ping Network for its zones (one request) and fail, before anything is created, when ``code`` is
+    unknown or has no active nodes. Unlike the ``check_*`` functions of ``_checks.py``, this sends a request."""
     zones = {zone.get("code"): zone for zone in list_zones(client)}
     zone = zones.get(code)
     what = "Creating a Ping Network session in zone %s" % code
