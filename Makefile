@@ -112,13 +112,14 @@ docs:
 release: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/release.sh "$(VERSION)"
 
-## make bench: ratios against ansible.builtin.uri and ngrok's SDK, the request budget off vs on (not a test).
+## make bench: ratios against ansible.builtin.uri and ngrok's SDK, the request budget off vs on, gates by name vs by ids (not a test).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet ngrok-api
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/run.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/eda.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/budget.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/agent.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python bench/gate.py
 
 ## make soak: the ngrok event source for 10 minutes against a flapping fleet and a failing API (not in CI).
 soak: $(STAMP)

@@ -70,6 +70,7 @@ def leg(emu, collections, tmp, options, budget):
 
 
 def main():
+    harness.loopback_only()  # the emulator on loopback: a proxy set for the machine must not route to it
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--listings", type=int, default=2, help="listings each playbook reads")

@@ -164,6 +164,7 @@ def heal_times(emu):
 
 
 def main():
+    harness.loopback_only()  # the emulator on loopback: a proxy set for the machine must not route to it
     emu = harness.start_emulator()
     emu.config(ngrok_rate_limit=None)
     latencies = asyncio.run(detection_latency(emu))

@@ -334,6 +334,7 @@ def versions():
 
 
 def main():
+    harness.loopback_only()  # the emulator on loopback: a proxy set for the machine must not route to it
     emu = harness.start_emulator()
     emu.config(ngrok_rate_limit=None)  # (a) to (c) compare speed; (d) runs with ngrok's limit on
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -129,6 +129,7 @@ async def watch(url, stop):
 
 
 def main():
+    harness.loopback_only()  # the emulator on loopback: a proxy set for the machine must not route to it
     logging.getLogger(source.NAME).addHandler(CountFailures())
     logging.getLogger(source.NAME).propagate = False
     with tempfile.TemporaryDirectory() as tmp:

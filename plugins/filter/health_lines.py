@@ -15,6 +15,10 @@ description:
   - "An ngrok session reads like 'ngrok session ts_demo_web01 (web-01): online, 2 endpoints', or ends in
     'not online'; the endpoint count shows when the module ran with
     O(tunnels.sessions.ngrok_tunnel_session_info#module:include_endpoints)."
+  - "A check by name (O(tunnels.sessions.ngrok_tunnel_session_info#module:expect_metadata)) reads in the order of
+    the names: each online agent's session as above, a name with no online session as
+    'ngrok agent web-03: no online session', and each session of a name that runs more than once ends in
+    '; web-01 runs 2 sessions'."
   - "A Ping Network session reads like 'Ping Network session ps_demo_edge01 (client c_demo_edge01): connected'
     (or C(disconnected), C(created), C(not found)); a zone like 'Ping Network zone eu (Europe): active nodes'
     (or C(no active nodes))."
@@ -39,10 +43,11 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Check the agents
+- name: Check the agents of the play's hosts, by name
   tunnels.sessions.ngrok_tunnel_session_info:
-    ids: "{{ agent_session_ids }}"
+    expect_metadata: "{{ ansible_play_hosts }}"
     include_endpoints: true
+  run_once: true
   register: agents
 
 - name: Show each agent on its own line
@@ -51,7 +56,7 @@ EXAMPLES = r"""
 
 - name: Gate, naming every session checked when it fails
   ansible.builtin.assert:
-    that: agents.tunnel_sessions | rejectattr('found') | list | length == 0
+    that: agents.missing | length == 0
     fail_msg: "{{ agents | tunnels.sessions.health_lines }}"
 """
 
@@ -62,6 +67,7 @@ _value:
   elements: str
   sample:
     - "ngrok session ts_demo_web01 (web-01): online, 2 endpoints"
+    - "ngrok agent web-03: no online session"
     - "Ping Network session ps_demo_edge02 (client c_demo_edge02): disconnected"
     - "ngrok agent at http://127.0.0.1:4040 (3.22.1, eu 87 ms): online, 2 endpoints; upstream http://localhost:8080
       refuses connections"
@@ -88,6 +94,20 @@ def _ngrok(item):
     if item.get("agent_outdated"):
         state += ", agent %s outdated" % (item.get("agent_version") or "of unknown version")
     return "%s: %s" % (head, state)
+
+
+def _by_name(data):
+    """A check by name (expect_metadata): each expected agent in order, its sessions or that it has none."""
+    sessions = {s.get("id"): s for s in data.get("tunnel_sessions") or [] if isinstance(s, Mapping)}
+    lines = []
+    for item in data["expected"]:
+        name, ids = item.get("metadata"), item.get("ids") or []
+        if not ids:
+            lines.append("ngrok agent %s: no online session" % name)
+        for sid in ids:
+            line = _ngrok(sessions.get(sid) or {"id": sid, "metadata": name})
+            lines.append(line + ("; %s runs %d sessions" % (name, len(ids)) if len(ids) > 1 else ""))
+    return lines
 
 
 def _ping(item):
@@ -153,6 +173,8 @@ def health_lines(data):
     if isinstance(data, Mapping):
         if data.get("skipped"):
             return []
+        if isinstance(data.get("expected"), list):
+            return _by_name(data)
         if _is_agent(data):
             return [_agent(data)]
         for key in ("tunnel_sessions", "sessions", "zones"):

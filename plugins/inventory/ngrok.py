@@ -180,7 +180,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             endpoints = ngrok.endpoints_by_session(client) if sessions else {}
             return {"sessions": sessions, "endpoints": {s["id"]: endpoints.get(s.get("id"), []) for s in sessions
                                                         if isinstance(s.get("id"), str)}}
-        return front.run(work)
+        return front.call(work)
 
     def _populate(self, data):
         strict = self.get_option("strict")

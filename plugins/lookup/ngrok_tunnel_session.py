@@ -39,7 +39,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Deploy only where the host's agent is online (key from NGROK_API_KEY)
+- name: Deploy only where the host's agent is online (its id from the tunnels.sessions.ngrok inventory, read each run)
   ansible.builtin.debug:
     msg: "deploying {{ inventory_hostname }}"
   when: lookup('tunnels.sessions.ngrok_tunnel_session', ngrok_session_id).found

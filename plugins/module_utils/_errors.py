@@ -8,13 +8,17 @@
 
 """The failures of the collection: what was asked, what went wrong, what to do, kept apart.
 
-A message is always built from those fields, never edited as text: a layer that knows better what the user
-can do (a provider operation, a front end) replaces ``todo`` and the message follows.
+A message is always built from those fields, never edited as text. A failure carries its kind (the class,
+``transient``), whether anything was sent (``unsent``) and its advice (``todo``) from where it is raised: an
+operation that knows better what the user can do hands its advice to the client that builds the error
+(``Client.request(advice=...)``, ``Client.advising``), never rewrites it on the way up.
 """
 
 from __future__ import annotations
 
 import traceback
+from contextlib import contextmanager
+from typing import Iterator
 
 MAX_DETAILED_FAILURES = 3  # a failing batch names every key, but explains only this many
 
@@ -29,9 +33,11 @@ class TunnelsError(Exception):
 
     verb = "failed"
     transient = False  # True when trying again later may work: time-outs, dropped connections, 429, 5xx
+    unsent = False  # True when the request surely never reached the server (no connection was made)
     failure_kind = None  # a request that got no answer: its kind (``_http/failures``: refused, time-out ...)
 
-    def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None, transient=None, partial=None):
+    def __init__(self, what, why, todo=None, verb=None, http_status=None, error=None, transient=None, partial=None,
+                 unsent=None, failure_kind=None):
         super().__init__(what, why)
         self.what = what
         self.why = why
@@ -42,6 +48,9 @@ class TunnelsError(Exception):
         self.error = error
         if transient is not None:
             self.transient = transient
+        if unsent is not None:
+            self.unsent = unsent
+        self.failure_kind = failure_kind
         # What the failing step had gathered (a dict), returned beside msg by a module; None: nothing to add.
         self.partial = partial
 
@@ -107,6 +116,18 @@ def batch_error(keys, failures):
     if len(keys) == 1:
         return failures[keys[0]]
     return BatchError(keys, failures)
+
+
+@contextmanager
+def carrying(partial: dict) -> Iterator[None]:
+    """A step's requests: a failure raised inside carries ``partial`` (what the step had gathered before them),
+    unless it carries its own. Only ``partial`` is attached; the failure's words are as they were raised."""
+    try:
+        yield
+    except TunnelsError as exc:
+        if exc.partial is None:
+            exc.partial = partial
+        raise
 
 
 def guarded(work, provider, redact):

@@ -16,9 +16,12 @@ The three front ends (``_module.py`` for modules, ``plugin_utils/_plugin.py`` fo
 
 from __future__ import annotations
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import REQUESTS_IMPORT_ERROR, Client
+from typing import Callable, Optional, Tuple
+
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.imports import REQUESTS_IMPORT_ERROR
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import url_secrets
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import Refusal, guarded
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import Refusal, TunnelsError, guarded
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import check_options
 from ansible_collections.tunnels.sessions.plugins.module_utils._secrets import register
 
@@ -56,13 +59,13 @@ class FrontEnd:
     def redact(self, text):
         return self.client.redact(text)
 
-    def guard(self, work):
+    def guard(self, work: Callable) -> Tuple[object, Optional[TunnelsError]]:
         """``(work(), None)`` or ``(None, error)``: every failure (an API's, or anything unexpected) as one
         ``TunnelsError`` (see ``_errors.guarded``)."""
         return guarded(work, self.provider, self.client.redact)
 
-    def run(self, work):
-        """``guard(work)``, with the long waits it took reported either way."""
+    def call(self, work: Callable) -> Tuple[object, Optional[TunnelsError]]:
+        """One call of the front end: ``guard(work)``, with the long waits it took reported either way."""
         with self.client.tally() as tally:
             value, error = self.guard(work)
         self.report_waits(tally)

@@ -26,16 +26,10 @@ from typing import Any
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.budget import check_url
 from ansible_collections.tunnels.sessions.plugins.module_utils._checks import (
-    TYPE_WORDS,
-    as_type,
-    check_agent_url,
-    check_api_key,
-    check_api_url,
-    check_ca_path,
-    check_id,
-)
+    TYPE_WORDS, as_type, check_agent_url, check_api_key, check_api_url, check_ca_path, check_id)
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import shown_url
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.agent_version import VERSION_TODO, check_version
 
 MAX_CONCURRENCY = 64
 
@@ -45,8 +39,8 @@ MAX_CONCURRENCY = 64
 MODULE, LOOKUP, INVENTORY, SOURCE = "module", "lookup", "inventory", "event source"
 READS = {MODULE: ("env",), LOOKUP: ("vars", "env", "ini"), INVENTORY: ("env", "ini"), SOURCE: ("env",)}
 # Groups of rows: every caller takes the connection ones; the batch ones go with many ids (modules with ``ids``,
-# lookups); the wait ones with modules that poll.
-CONNECTION, BATCH, WAIT = "connection", "batch", "wait"
+# lookups); the wait ones with modules that poll; the upgrade ones with the modules that compare agent versions.
+CONNECTION, BATCH, WAIT, UPGRADE = "connection", "batch", "wait", "upgrade"
 AGENT = "agent"  # the address of an ngrok agent's local API: a module on the agent's host, no key
 GROUPS = {LOOKUP: (CONNECTION, BATCH), INVENTORY: (CONNECTION,), SOURCE: (CONNECTION,)}
 INI_SECTION = "tunnels_sessions"
@@ -224,6 +218,9 @@ TABLE = (
            todo="give the address of the agent's web interface (its web_addr) in {option}, for example {default}"),
     Option("wait_timeout", "int", group=WAIT, default=300, minimum=0, unit="seconds"),
     Option("wait_sleep", "int", group=WAIT, default=5, minimum=1, unit="seconds"),
+    Option("min_agent_version", "str", group=UPGRADE, providers=("ngrok", "ngrok_agent"), check=check_version,
+           todo=VERSION_TODO),
+    Option("update_settle", "int", group=UPGRADE, default=10, minimum=0, unit="seconds", providers=("ngrok",)),
 )
 ROWS = {option.name: option for option in TABLE}
 

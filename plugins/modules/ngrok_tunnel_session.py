@@ -188,8 +188,9 @@ import time
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import agent_version
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError, OptionError
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError, Refusal, carrying
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule, wait_options
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import UPGRADE, argument_spec
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 
 STATES = list(ngrok.ACTIONS) + ["upgraded"]
@@ -199,81 +200,106 @@ def main():
     m = ProviderModule(NGROK, dict(wait_options(), id=dict(type="str", required=True),
                                    state=dict(type="str", required=True, choices=STATES),
                                    wait=dict(type="bool", default=False),
-                                   min_agent_version=dict(type="str"),
-                                   update_settle=dict(type="int", default=10)))
-    p, client = m.params, m.client
-    sid, state = p["id"], p["state"]
-    action = ngrok.ACTIONS.get(state, "upgrade")
-    try:
-        minimum = agent_version.check_minimum(m.names, p["min_agent_version"])
-        if minimum is not None and state != "upgraded":
-            raise OptionError(m.names.label("min_agent_version"), "it is only used with state=upgraded",
-                              "remove it, or use state: upgraded")
-        if p["update_settle"] < 0:
-            raise OptionError(m.names.label("update_settle"), "it must be 0 or more seconds, got %s"
-                              % p["update_settle"])
-    except OptionError as exc:
-        m.fail(exc.msg)
-    if p["wait"] and state == "updated":
+                                   **argument_spec(NGROK, UPGRADE)))
+    p = m.params
+    minimum = agent_version.parse(p["min_agent_version"])  # checked with the other options: None when unset
+    if minimum is not None and p["state"] != "upgraded":
+        m.fail(OptionError(m.names.label("min_agent_version"), "it is only used with state=upgraded",
+                           "remove it, or use state: upgraded").msg)
+    if p["wait"] and p["state"] == "updated":
         m.fail("Option wait cannot be used with state=updated: the agent runs its update only once restarted, "
                "under a new session id. Use state=upgraded, which updates, restarts and waits for the new "
                "session, or run the update and, at least 10 seconds later, state=restarted with wait=true.")
-    out = {"tunnel_session": {}, "previous": {}, "attempts": 0}
+    m.run(lambda: change(m, minimum))
 
-    def done(changed, msg, after_id):
-        # Ansible shows the diff only with --diff; the ids (and for an upgrade the versions) are the whole of it.
-        diff = {"before": {"id": sid if out["previous"] else None}, "after": {"id": after_id}}
-        if state == "upgraded":
-            diff["before"]["agent_version"] = out["previous"].get("agent_version")
-            diff["after"]["agent_version"] = out["tunnel_session"].get("agent_version")
-        return dict(out, changed=changed, msg=msg, diff=diff)
 
-    def refuse(msg):
-        m.exit(out, failed_msg=msg)
-
-    def act():
-        session = ngrok.get_session(client, sid)
-        out["previous"] = session or {}
-        if session is None:
-            if state == "stopped":
-                return done(False, "session %s is not online: nothing to stop" % sid, None)
-            refuse("Cannot %s ngrok agent session %s: it is not online (ngrok answered 404). A restarted agent "
-                   "comes back under a new session id; find it with tunnels.sessions.ngrok_tunnel_session_info "
-                   "(metadata or filter)." % (action, sid))
-        if state == "upgraded":
-            return upgrade(m, session, minimum, out, done, refuse)
-        if state == "restarted" and is_windows(session):
-            refuse("ngrok agent session %s runs on Windows, where the agent cannot restart itself; nothing was "
-                   "sent. Restart the agent's service on the host instead (for example with "
-                   "ansible.windows.win_service)." % sid)
-        metadata = session.get("metadata")
-        if p["wait"] and state == "restarted" and not metadata:
-            refuse("Cannot wait for ngrok agent session %s to come back: it has no metadata, and a restarted agent "
-                   "returns under a new session id that only its metadata can identify; nothing was sent. Give the "
-                   "agent metadata in its configuration, or use wait: false." % sid)
-        same_after = sid if state == "updated" else None
-        if m.check_mode:
-            return done(True, "check mode: would %s session %s" % (action, sid), same_after)
-        before = set()
-        if p["wait"] and state == "restarted":
-            before = known_with_metadata(client, metadata)
-        ngrok.session_action(client, sid, action)
-        out["changed"] = True  # sent: even a wait that runs out below reports the change it made
-        if not p["wait"]:
-            return done(True, "asked session %s to %s" % (sid, action), same_after)
-        sent = time.monotonic()  # wait_timeout counts from the command, not from the module's start
+def change(m, minimum):
+    """Read the session, then bring it to the asked state: the module's one piece of work."""
+    sid, state = m.params["id"], m.params["state"]
+    session = ngrok.get_session(m.client, sid)
+    if session is None:
         if state == "stopped":
-            found, attempts, out_of_time = m.wait(lambda: ngrok.get_session(client, sid), ngrok.is_offline,
-                                                  started=sent)
-            out["attempts"] = attempts
-            if out_of_time:
-                refuse(m.timeout_message(sent, attempts, "ngrok agent session %s to go offline after stop" % sid,
-                                   "still online"))
-            return done(True, "session %s stopped" % sid, None)
-        new = wait_back(m, session, before, sent, out, refuse, "restart", "The restart was sent")
-        return done(True, "session %s restarted as %s" % (sid, new.get("id")), new.get("id"))
+            return answer(m, {}, {}, False, "session %s is not online: nothing to stop" % sid, None)
+        raise Refusal("Cannot %s ngrok agent session %s: it is not online (ngrok answered 404). A restarted agent "
+                      "comes back under a new session id; find it with tunnels.sessions.ngrok_tunnel_session_info "
+                      "(metadata or filter)." % (ngrok.ACTIONS.get(state, "upgrade"), sid), partial=gathered({}))
+    if state == "upgraded":
+        return upgrade(m, session, minimum)
+    if state == "stopped":
+        return stop(m, session)
+    if state == "restarted":
+        return restart(m, session)
+    return update(m, session)
 
-    m.run(act, lambda: out)
+
+def gathered(previous, tunnel_session=None, attempts=0, changed=False):
+    """What the module returns, also on failure: the session before, the one found after, the polls, changed."""
+    return {"previous": previous, "tunnel_session": tunnel_session or {}, "attempts": attempts, "changed": changed}
+
+
+def answer(m, previous, tunnel_session, changed, msg, after_id, attempts=0):
+    """The result of a state: ``gathered`` with ``msg`` and the diff Ansible shows with --diff (the ids, and for
+    an upgrade the agent versions, are the whole of it)."""
+    diff = {"before": {"id": m.params["id"] if previous else None}, "after": {"id": after_id}}
+    if m.params["state"] == "upgraded":
+        diff["before"]["agent_version"] = previous.get("agent_version")
+        diff["after"]["agent_version"] = (tunnel_session or {}).get("agent_version")
+    return dict(gathered(previous, tunnel_session, attempts, changed), msg=msg, diff=diff)
+
+
+def send(m, session, action, after_id):
+    """Send ``action`` for ``session`` (in check mode, only say it would): the result of a state that does not
+    wait for what follows. ``after_id`` is the session id the diff shows after it."""
+    sid = session["id"]
+    if m.check_mode:
+        return answer(m, session, {}, True, "check mode: would %s session %s" % (action, sid), after_id)
+    with carrying(gathered(session)):
+        ngrok.session_action(m.client, sid, action)
+    return answer(m, session, {}, True, "asked session %s to %s" % (sid, action), after_id)
+
+
+def stop(m, session):
+    """state=stopped: send stop; with wait, poll until the session is no longer online."""
+    sid = session["id"]
+    result = send(m, session, "stop", None)
+    if m.check_mode or not m.params["wait"]:
+        return result
+    sent = time.monotonic()  # wait_timeout counts from the command, not from the module's start
+    with carrying(gathered(session, changed=True)):  # sent: a failure from here on still reports the change
+        found, attempts, out_of_time = m.wait(lambda: ngrok.get_session(m.client, sid), ngrok.is_offline,
+                                              started=sent)
+    if out_of_time:
+        raise Refusal(m.timeout_message(sent, attempts, "ngrok agent session %s to go offline after stop" % sid,
+                                        "still online"), partial=gathered(session, {}, attempts, True))
+    return answer(m, session, {}, True, "session %s stopped" % sid, None, attempts)
+
+
+def restart(m, session):
+    """state=restarted: send restart; with wait, poll until the agent is back under a new session id."""
+    sid, metadata = session["id"], session.get("metadata")
+    if is_windows(session):
+        raise Refusal("ngrok agent session %s runs on Windows, where the agent cannot restart itself; nothing was "
+                      "sent. Restart the agent's service on the host instead (for example with "
+                      "ansible.windows.win_service)." % sid, partial=gathered(session))
+    wait = m.params["wait"]
+    if wait and not metadata:
+        raise Refusal("Cannot wait for ngrok agent session %s to come back: it has no metadata, and a restarted "
+                      "agent returns under a new session id that only its metadata can identify; nothing was sent. "
+                      "Give the agent metadata in its configuration, or use wait: false." % sid,
+                      partial=gathered(session))
+    if m.check_mode or not wait:
+        return send(m, session, "restart", None)
+    with carrying(gathered(session)):
+        before = known_with_metadata(m.client, metadata)  # the agent's new session is none of these
+        ngrok.session_action(m.client, sid, "restart")
+    new, attempts = wait_back(m, session, before, time.monotonic(), "restart", "The restart was sent")
+    return answer(m, session, new, True, "session %s restarted as %s" % (sid, new.get("id")), new.get("id"),
+                  attempts)
+
+
+def update(m, session):
+    """state=updated: send update; the agent runs it once restarted, under the same session id until then."""
+    return send(m, session, "update", session["id"])
 
 
 def is_windows(session):
@@ -285,22 +311,23 @@ def known_with_metadata(client, metadata):
     return {s.get("id") for s in ngrok.sessions_with_metadata(client, metadata)}
 
 
-def wait_back(m, session, before, sent, out, refuse, after, then, first_poll_after=0):
-    """Poll until the agent of ``session`` is online under a new session id (found by metadata); return it.
+def wait_back(m, session, before, sent, after, then, first_poll_after=0):
+    """Poll until the agent of ``session`` is online under a new session id (found by metadata):
+    ``(new session, polls)``; a wait that runs out raises Refusal with what was gathered (the command was sent).
 
     ``first_poll_after`` seconds pass before the first poll (an agent takes a moment to come back).
     """
     sid, metadata = session.get("id"), session.get("metadata")
     time.sleep(min(first_poll_after, m.params["wait_timeout"]))
-    found, attempts, out_of_time = m.wait(lambda: ngrok.new_sessions_with_metadata(m.client, metadata, before),
-                                          ngrok.any_found, started=sent)
-    out["attempts"] = attempts
+    with carrying(gathered(session, changed=True)):
+        found, attempts, out_of_time = m.wait(lambda: ngrok.new_sessions_with_metadata(m.client, metadata, before),
+                                              ngrok.any_found, started=sent)
     if out_of_time:
-        refuse(m.timeout_message(sent, attempts, "the agent of session %s (metadata %r) to come back online after %s"
-                           % (sid, metadata, after), "no new session with that metadata",
-                           then="%s; check the agent on its host." % then))
-    out["tunnel_session"] = found[0]
-    return found[0]
+        raise Refusal(m.timeout_message(sent, attempts, "the agent of session %s (metadata %r) to come back online "
+                                        "after %s" % (sid, metadata, after), "no new session with that metadata",
+                                        then="%s; check the agent on its host." % then),
+                      partial=gathered(session, {}, attempts, True))
+    return found[0], attempts
 
 
 def settle_note(update_settle):
@@ -311,71 +338,83 @@ def settle_note(update_settle):
             "was done." % update_settle)
 
 
-def upgrade(m, session, minimum, out, done, refuse):
+def refuse_upgrade(m, session, minimum):
+    """Why ``session`` cannot be upgraded from here (nothing is sent then), or None."""
+    sid, version = session.get("id"), session.get("agent_version")
+    parsed = agent_version.parse(version)
+    if minimum is not None and parsed is not None and minimum[0] > parsed[0]:
+        return ("ngrok agent session %s runs %s, and min_agent_version %s is a newer major version: ngrok's update "
+                "never crosses a major version, so nothing was sent. Upgrade the agent by hand on its host (install "
+                "ngrok %d, then run 'ngrok config upgrade')." % (sid, version, m.params["min_agent_version"],
+                                                                 minimum[0]))
+    if is_windows(session):
+        return ("ngrok agent session %s runs on Windows, where the agent cannot restart itself, so it cannot start "
+                "an update either; nothing was sent. Update the agent on the host ('ngrok update') and restart its "
+                "service there (for example with ansible.windows.win_service)." % sid)
+    if not session.get("metadata"):
+        return ("Cannot upgrade ngrok agent session %s: it has no metadata, and the upgraded agent returns under a "
+                "new session id that only its metadata can identify; nothing was sent. Give the agent metadata in "
+                "its configuration." % sid)
+    return None
+
+
+def upgrade(m, session, minimum):
     """state=upgraded: update, settle, restart, wait for the new session, and check the version it runs."""
     client, p = m.client, m.params
     sid, metadata, version = session.get("id"), session.get("metadata"), session.get("agent_version")
     wanted = p["min_agent_version"]
-    parsed = agent_version.parse(version)
     if minimum is not None and not agent_version.is_outdated(version, minimum):
-        out["tunnel_session"] = session
-        return done(False, "the agent of session %s runs %s, at or above min_agent_version %s: nothing to do"
-                    % (sid, version, wanted), sid)
-    if minimum is not None and parsed is not None and minimum[0] > parsed[0]:
-        refuse("ngrok agent session %s runs %s, and min_agent_version %s is a newer major version: ngrok's update "
-               "never crosses a major version, so nothing was sent. Upgrade the agent by hand on its host (install "
-               "ngrok %d, then run 'ngrok config upgrade')." % (sid, version, wanted, minimum[0]))
-    if is_windows(session):
-        refuse("ngrok agent session %s runs on Windows, where the agent cannot restart itself, so it cannot start "
-               "an update either; nothing was sent. Update the agent on the host ('ngrok update') and restart its "
-               "service there (for example with ansible.windows.win_service)." % sid)
-    if not metadata:
-        refuse("Cannot upgrade ngrok agent session %s: it has no metadata, and the upgraded agent returns under a "
-               "new session id that only its metadata can identify; nothing was sent. Give the agent metadata in "
-               "its configuration." % sid)
+        return answer(m, session, session, False, "the agent of session %s runs %s, at or above min_agent_version "
+                      "%s: nothing to do" % (sid, version, wanted), sid)
+    why = refuse_upgrade(m, session, minimum)
+    if why:
+        raise Refusal(why, partial=gathered(session))
     if m.check_mode:
-        return done(True, "check mode: would update the agent of session %s (at %s) and restart it"
-                    % (sid, version), None)
-    ngrok.session_action(client, sid, "update")
-    out["changed"] = True  # sent: a failure from here on still reports the change it made
+        return answer(m, session, {}, True, "check mode: would update the agent of session %s (at %s) and restart "
+                      "it" % (sid, version), None)
+    with carrying(gathered(session)):
+        ngrok.session_action(client, sid, "update")
     updated = time.monotonic()
-    restarted = False
-    try:
-        before = known_with_metadata(client, metadata)  # read while the update settles: it costs no extra time
-        time.sleep(max(0.0, updated + p["update_settle"] - time.monotonic()))
-        ngrok.session_action(client, sid, "restart")
-        restarted = True
-        new = wait_back(m, session, before, time.monotonic(), out, refuse, "update and restart",
-                        "The update and the restart were sent", first_poll_after=p["wait_sleep"])
-    except ApiError as exc:
-        # What was already sent comes first: the agent is mid-upgrade, whatever failed.
-        if restarted:
-            exc.todo = ("the update and the restart were sent: the agent comes back under a new session id, find "
-                        "it with tunnels.sessions.ngrok_tunnel_session_info (metadata %r); %s"
-                        % (metadata, exc.todo or "check the agent on its host"))
-        else:
-            exc.todo = ("the update was sent, but the agent runs its new version only once restarted: %s"
-                        % (exc.todo or "restart the agent on its host"))
-        raise
+    # What was already sent comes first in the advice of any failure from here on: the agent is mid-upgrade.
+    with client.advising(lambda exc: "the update was sent, but the agent runs its new version only once "
+                                     "restarted: %s" % (exc.todo or "restart the agent on its host")):
+        with carrying(gathered(session, changed=True)):
+            before = known_with_metadata(client, metadata)  # read while the update settles: it costs no extra time
+            time.sleep(max(0.0, updated + p["update_settle"] - time.monotonic()))
+            ngrok.session_action(client, sid, "restart")
+    with client.advising(lambda exc: "the update and the restart were sent: the agent comes back under a new "
+                                     "session id, find it with tunnels.sessions.ngrok_tunnel_session_info (metadata "
+                                     "%r); %s" % (metadata, exc.todo or "check the agent on its host")):
+        new, attempts = wait_back(m, session, before, time.monotonic(), "update and restart",
+                                  "The update and the restart were sent", first_poll_after=p["wait_sleep"])
+    return upgraded(m, session, new, attempts, minimum)
+
+
+def upgraded(m, session, new, attempts, minimum):
+    """The agent is back as ``new``: the result, or a Refusal when it still runs below ``min_agent_version``."""
+    sid, version, wanted = session.get("id"), session.get("agent_version"), m.params["min_agent_version"]
     new_version = new.get("agent_version")
     new_parsed = agent_version.parse(new_version)
     moved = new_parsed is not None and agent_version.is_outdated(version, new_parsed)  # newer than before
+    note = settle_note(m.params["update_settle"])
     if minimum is not None and agent_version.is_outdated(new_version, minimum):
         if moved:
-            refuse("ngrok agent session %s updated from %s to %s (new session %s), the newest release ngrok offers "
+            why = ("ngrok agent session %s updated from %s to %s (new session %s), the newest release ngrok offers "
                    "it, which is still below min_agent_version %s. Check min_agent_version, or install a newer "
                    "release by hand on the host." % (sid, version, new_version, new.get("id"), wanted))
-        refuse("ngrok agent session %s came back (new session %s) still at %s, below min_agent_version %s: it could "
-               "not update itself. An agent installed by a package manager (apt, yum, brew, snap, choco) keeps the "
-               "version its package holds, and one whose configuration disables update checks cannot update; "
-               "update it on its host with its package manager, then run this task again.%s"
-               % (sid, new.get("id"), new_version, wanted, settle_note(p["update_settle"])))
+        else:
+            why = ("ngrok agent session %s came back (new session %s) still at %s, below min_agent_version %s: it "
+                   "could not update itself. An agent installed by a package manager (apt, yum, brew, snap, choco) "
+                   "keeps the version its package holds, and one whose configuration disables update checks cannot "
+                   "update; update it on its host with its package manager, then run this task again.%s"
+                   % (sid, new.get("id"), new_version, wanted, note))
+        raise Refusal(why, partial=gathered(session, new, attempts, True))
     if not moved:
         m.warn("ngrok agent session %s came back (new session %s) at %s, the version it ran before: the update was "
                "not applied (an agent installed by a package manager cannot update itself).%s"
-               % (sid, new.get("id"), new_version, settle_note(p["update_settle"])))
-    return done(True, "session %s upgraded from %s to %s (new session %s)" % (sid, version, new_version,
-                                                                              new.get("id")), new.get("id"))
+               % (sid, new.get("id"), new_version, note))
+    return answer(m, session, new, True, "session %s upgraded from %s to %s (new session %s)"
+                  % (sid, version, new_version, new.get("id")), new.get("id"), attempts)
 
 
 if __name__ == "__main__":

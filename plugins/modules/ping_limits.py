@@ -132,6 +132,7 @@ error:
 """
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import carrying
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
@@ -147,7 +148,7 @@ def main():
     m = ProviderModule(PING, dict(dict((name, dict(type="int")) for name in ALL_VALUES),
                                   scope=dict(type="str", required=True, choices=list(ping.LIMIT_SCOPES)),
                                   state=dict(type="str", default="present", choices=["present", "absent"])))
-    p, client = m.params, m.client
+    p = m.params
     scope, state = p["scope"], p["state"]
     given = {name: p[name] for name in ALL_VALUES if p[name] is not None}
     foreign = [name for name in given if name not in ping.limit_values(scope)]
@@ -163,32 +164,41 @@ def main():
     if negative:
         m.fail("Option %s is not usable: it must be 0 or more, got %s. Nothing was sent."
                % (negative[0], given[negative[0]]))
-    out = {"limits": None}
+    m.run(lambda: (remove(m, scope) if state == "absent" else apply(m, scope, given)))
 
-    def done(before, after, changed):
-        result = {"limits": after, "changed": changed}
-        if m.module._diff:
-            result["diff"] = {"before": values_of(before, scope), "after": values_of(after, scope)}
-        return result
 
-    def work():
-        before = ping.get_limits(client, scope)
-        out["limits"] = before
-        if state == "absent":
-            if before is None:
-                return done(None, None, False)
-            if not m.check_mode and not ping.delete_limits(client, scope):
-                return done(None, None, False)  # deleted by someone else since it was read
-            return done(before, None, True)
-        differs = {name: value for name, value in given.items() if (before or {}).get(name) != value
-                   or isinstance((before or {}).get(name), bool)}
-        if not differs:
-            return done(before, before, False)
-        if m.check_mode:
-            return done(before, dict(before or {}, **differs), True)
-        return done(before, ping.update_limits(client, scope, differs), True)
+def answer(m, scope, before, after, changed):
+    """The result: the limits now, ``changed``, and with --diff their values before and after."""
+    result = {"limits": after, "changed": changed}
+    if m.module._diff:
+        result["diff"] = {"before": values_of(before, scope), "after": values_of(after, scope)}
+    return result
 
-    m.run(work, lambda: out)
+
+def remove(m, scope):
+    """state=absent: delete the scope's limits when there are any."""
+    with carrying({"limits": None}):
+        before = ping.get_limits(m.client, scope)
+    if before is None:
+        return answer(m, scope, None, None, False)
+    with carrying({"limits": before}):
+        if not m.check_mode and not ping.delete_limits(m.client, scope):
+            return answer(m, scope, None, None, False)  # deleted by someone else since it was read
+    return answer(m, scope, before, None, True)
+
+
+def apply(m, scope, given):
+    """state=present: update the values that differ from the scope's limits, and only those."""
+    with carrying({"limits": None}):
+        before = ping.get_limits(m.client, scope)
+    differs = {name: value for name, value in given.items() if (before or {}).get(name) != value
+               or isinstance((before or {}).get(name), bool)}
+    if not differs:
+        return answer(m, scope, before, before, False)
+    if m.check_mode:
+        return answer(m, scope, before, dict(before or {}, **differs), True)
+    with carrying({"limits": before}):
+        return answer(m, scope, before, ping.update_limits(m.client, scope, differs), True)
 
 
 if __name__ == "__main__":

@@ -121,6 +121,7 @@ error:
 """
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ping
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import carrying
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import ProviderModule
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import PING
 
@@ -131,14 +132,16 @@ def main():
     scopes = list(dict.fromkeys(m.params["scope"]))
     if not scopes:
         m.fail("Option scope is empty: give one or more of %s." % ", ".join(ping.LIMIT_SCOPES))
+    m.run(lambda: read_limits(m.client, scopes))
+
+
+def read_limits(client, scopes):
+    """``{"limits": {scope: limits or None}}``; a failure returns the scopes read before it."""
     limits = {}
-
-    def work():
-        for scope in scopes:
-            limits[scope] = ping.get_limits(m.client, scope)
-        return {"limits": limits}
-
-    m.run(work, lambda: {"limits": limits})
+    for scope in scopes:
+        with carrying({"limits": dict(limits)}):
+            limits[scope] = ping.get_limits(client, scope)
+    return {"limits": limits}
 
 
 if __name__ == "__main__":

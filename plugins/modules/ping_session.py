@@ -384,7 +384,7 @@ def create(m):
     if dest is not None and link_kept(dest):
         return {"session": {}, "sessions": [], "msg": "%s exists: the session was created before, nothing was sent"
                 % dest}
-    ping.check_zone(client, p["zone"])
+    ping.require_usable_zone(client, p["zone"])
     if m.check_mode:
         session = {"id": None, "client_id": p["client_id"], "zone": p["zone"],
                    "connection_type": p["connection_type"], "reusable": p["reusable"], "created_at": None}

@@ -172,33 +172,36 @@ def main():
         wait_for=dict(type="list", elements="str", choices=["created", "connected", "disconnected", "absent"]),
         required_one_of=[("id", "ids")],
     )
-    p, client = m.params, m.client
-    ids = [p["id"]] if p["id"] is not None else p["ids"]
+    one = m.params["id"]
+    ids = [one] if one is not None else m.params["ids"]
+    m.run_info(lambda: read_sessions(m.client, ids, one is not None),
+               lambda r: all(ping.state(item) in m.wait_for for item in r["sessions"]),
+               describe, lambda r: never_there(r, m.wait_for))
 
-    def poll():
-        found = ping.sessions_by_ids(client, ids)
-        result = {"sessions": [found[i] for i in ids]}
-        if p["id"] is not None:
-            item = result["sessions"][0]
-            result.update(found=item["found"], session=item if item["found"] else {})
-        return result
 
-    def satisfied(r):
-        return all(ping.state(item) in m.wait_for for item in r["sessions"])
+def read_sessions(client, ids, single):
+    """One poll: each id's status item, in the order asked; with ``id`` also ``found`` and ``session``."""
+    found = ping.sessions_by_ids(client, ids)
+    result = {"sessions": [found[i] for i in ids]}
+    if single:
+        item = result["sessions"][0]
+        result.update(found=item["found"], session=item if item["found"] else {})
+    return result
 
-    def describe(r):
-        return ", ".join("%s is %s" % (item["id"], ping.state(item)) for item in r["sessions"])
 
-    def hopeless(r):
-        unknown = [item["id"] for item in r["sessions"] if not item["found"]]
-        if not unknown or "absent" in m.wait_for:
-            return None
-        return ("Cannot wait for %s: Ping Network does not know session%s %s (it answered 404). A session id comes "
-                "from creating the session (POST /sessions), so an unknown id never starts to exist; check the id, "
-                "or add absent to wait_for to accept a session that is gone."
-                % (" or ".join(m.wait_for), "" if len(unknown) == 1 else "s", ", ".join(unknown)))
+def describe(result):
+    return ", ".join("%s is %s" % (item["id"], ping.state(item)) for item in result["sessions"])
 
-    m.run_info(poll, satisfied, describe, hopeless)
+
+def never_there(result, wait_for):
+    """Why the wait can never succeed (ids Ping Network does not know, unless absent is wanted), or None."""
+    unknown = [item["id"] for item in result["sessions"] if not item["found"]]
+    if not unknown or "absent" in wait_for:
+        return None
+    return ("Cannot wait for %s: Ping Network does not know session%s %s (it answered 404). A session id comes "
+            "from creating the session (POST /sessions), so an unknown id never starts to exist; check the id, "
+            "or add absent to wait_for to accept a session that is gone."
+            % (" or ".join(wait_for), "" if len(unknown) == 1 else "s", ", ".join(unknown)))
 
 
 if __name__ == "__main__":

@@ -146,39 +146,43 @@ def main():
         code=dict(type="str"),
         codes=dict(type="list", elements="str"),
     )
-    p, client = m.params, m.client
+    code, codes = m.params["code"], m.params["codes"]
+    m.run_info(lambda: read_zones(m.client, code, codes), lambda r: all_active(asked(r, code)),
+               lambda r: describe(asked(r, code)))
 
-    def poll():
-        zones = ping.list_zones(client)
-        by_code = {}
-        for zone in zones:
-            by_code.setdefault(zone.get("code"), zone)
-        if p["code"] is not None:
-            zone = by_code.get(p["code"])
-            return {"zones": [zone] if zone else [], "found": zone is not None, "zone": zone or {}}
-        if p["codes"] is not None:
-            return {"zones": [dict(by_code[c], found=True) if c in by_code else {"code": c, "found": False}
-                              for c in p["codes"]]}
-        return {"zones": zones}
 
-    def asked(r):
-        if p["code"] is not None:
-            return [r["zone"] if r["found"] else {"code": p["code"], "found": False}]
-        return r["zones"]
+def read_zones(client, code, codes):
+    """One poll: the zone ``code``, the zones ``codes`` (each marked found or not), or every zone."""
+    zones = ping.list_zones(client)
+    by_code = {}
+    for zone in zones:
+        by_code.setdefault(zone.get("code"), zone)
+    if code is not None:
+        zone = by_code.get(code)
+        return {"zones": [zone] if zone else [], "found": zone is not None, "zone": zone or {}}
+    if codes is not None:
+        return {"zones": [dict(by_code[c], found=True) if c in by_code else {"code": c, "found": False}
+                          for c in codes]}
+    return {"zones": zones}
 
-    def satisfied(r):
-        zones = asked(r)
-        return bool(zones) and all(ping.zone_active(zone) for zone in zones)
 
-    def describe(r):
-        zones = asked(r)
-        if not zones:
-            return "no zones"
-        return ", ".join("%s %s" % (zone.get("code"), "unknown" if not zone.get("found", True) else
-                                    "has active nodes" if zone.get("has_active_nodes") is True else "has no active nodes")
-                         for zone in zones)
+def asked(result, code):
+    """The zones a poll's ``result`` says something about: the one asked for (found or not), else its list."""
+    if code is not None:
+        return [result["zone"] if result["found"] else {"code": code, "found": False}]
+    return result["zones"]
 
-    m.run_info(poll, satisfied, describe)
+
+def all_active(zones):
+    return bool(zones) and all(ping.zone_active(zone) for zone in zones)
+
+
+def describe(zones):
+    if not zones:
+        return "no zones"
+    return ", ".join("%s %s" % (zone.get("code"), "unknown" if not zone.get("found", True) else
+                                "has active nodes" if zone.get("has_active_nodes") is True else "has no active nodes")
+                     for zone in zones)
 
 
 if __name__ == "__main__":

@@ -78,9 +78,9 @@ class ProviderPlugin:
             raise self.failure(exc) from None
         return ids
 
-    def run(self, work):
+    def call(self, work):
         """``work()``, with every failure (an API's, or anything unexpected) turned into one clean error."""
-        value, error = self.front.run(work)
+        value, error = self.front.call(work)
         if error is not None:
             raise self.failure(error) from None
         return value
@@ -91,5 +91,5 @@ def lookup_items(plugin, provider, terms, variables, kwargs, by_ids, item):
     plugin.set_options(var_options=variables, direct=kwargs)
     front = ProviderPlugin(plugin, provider, LOOKUP)
     ids = front.ids(terms)
-    found = front.run(lambda: by_ids(front.client, ids))
+    found = front.call(lambda: by_ids(front.client, ids))
     return [item(sid, found[sid]) for sid in ids]

@@ -21,14 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-try:
-    from requests.exceptions import RequestException as _RequestsError
-    from urllib3.exceptions import HTTPError as _Urllib3Error, TimeoutError as _Urllib3Timeout
-except ImportError:  # without requests the opening stops the source before any stream is read
-    _RequestsError = _Urllib3Error = _Urllib3Timeout = OSError
-
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError
 from ansible_collections.tunnels.sessions.plugins.module_utils._front import FrontEnd
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.imports import requests, urllib3
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
     GROUPS,
     SOURCE,
@@ -45,7 +40,10 @@ SOURCE_CONNECTION_ARGUMENTS = tuple(option.name for option in TABLE if option.gr
                                     and option.providers is None)
 # What reading an open stream raises when its connection drops, or stays silent past its idle time-out: the
 # transport, never a bug of ours (requests and urllib3 surface a dropped connection as one of many types).
-DROPPED = (OSError, _Urllib3Error, _RequestsError)
+# Without requests the opening stops the source before any stream is read: OSError alone is enough then.
+DROPPED = (OSError,) + ((urllib3.exceptions.HTTPError, requests.exceptions.RequestException) if requests else ())
+# A stream's idle time-out, as the operating system and urllib3 raise it.
+TIMEOUTS = (TimeoutError,) + ((urllib3.exceptions.TimeoutError,) if urllib3 else ())
 
 
 class SourceStop(Exception):
@@ -95,15 +93,16 @@ class SourceFrontEnd:
     def redact(self, text):
         return self.opening.redact(text) if self.opening is not None else text
 
-    def guarded(self, work):
-        """``(work(), None)`` or ``(None, error)`` behind the one guard every front end uses (``_errors.guarded``:
-        anything unexpected is a non-transient error asking for a bug report); long waits are warned about."""
-        return self.opening.run(work)
+    def outcome(self, work):
+        """``(work(), None)`` or ``(None, error)``: one call of the opening (``FrontEnd.call``), behind the one
+        guard every front end uses (anything unexpected is a non-transient error asking for a bug report), its
+        long waits warned about. The caller decides what a failure means."""
+        return self.opening.call(work)
 
-    def run(self, work):
+    def call(self, work):
         """``work()`` behind the one guard: ``(value, None)``, or ``(None, error)`` for a transient failure;
         any other failure (configuration, or a bug) raises SourceStop."""
-        value, error = self.guarded(work)
+        value, error = self.outcome(work)
         if error is not None and not error.transient:
             raise self.stop(error)
         return value, error
@@ -124,7 +123,7 @@ def follow_stream(stream, feed):
         except Exception as exc:  # pylint: disable=broad-exception-caught
             if not isinstance(exc, DROPPED):
                 raise
-            if isinstance(exc, (TimeoutError, _Urllib3Timeout)):
+            if isinstance(exc, TIMEOUTS):
                 return "the stream stayed silent too long (no event, no keep-alive)"
             return "the connection of the stream dropped"
         feed(chunk)

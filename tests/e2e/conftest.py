@@ -19,12 +19,13 @@ from ansible.release import __version__ as ansible_version
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from harness import emu, emulator_server, own_budget_window, redis_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
+import fixtures_plugin  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 BIN = pathlib.Path(sys.executable).parent
 
 
 def pytest_configure(config):
+    fixtures_plugin.register(config)  # the tests' pytest plugin: loopback only, the emulator and Redis fixtures
     config.addinivalue_line(
         "markers", "newcomer: runs a README block as written, in the README's own environment (.venv, a fresh "
         "virtualenv); make test runs these once, the ansible-core matrix leaves them out")

@@ -14,27 +14,88 @@ from conftest import BIN  # pylint: disable=import-error
 EXAMPLES = harness.ROOT / "examples"
 
 
+def fleet_gate(ansible, emu):
+    return ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=emu.env())
+
+
 def test_fleet_gate_deploys_every_host_when_all_are_healthy(ansible, emu):
-    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=emu.env())
+    proc = fleet_gate(ansible, emu)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DEPLOYING web-01" in proc.stdout and "DEPLOYING web-02" in proc.stdout
     assert '"ngrok session ts_demo_web01 (web-01): online, 1 endpoint"' in proc.stdout  # one line per session
-    # One batched request set, whatever the number of hosts: ngrok's one-page listing answers both ids (and one
-    # page of endpoints gives their endpoint counts), Ping Network's distinct id is fetched once.
+    # One batched request set, whatever the number of hosts: one listing narrowed to the play's hosts by name
+    # (and one page of endpoints gives their endpoint counts), Ping Network's distinct id fetched once.
     paths = [r["path"] for r in emu.requests()]
-    assert sorted(paths) == sorted(["/tunnel_sessions?limit=100", "/endpoints?limit=100",
-                                    "/customer/v2/sessions/ps_demo_edge01/status"])
+    assert sorted(paths) == sorted([
+        "/tunnel_sessions?limit=100&filter=obj.metadata+in+%5B%22web-01%22%2C+%22web-02%22%5D",
+        "/endpoints?limit=100", "/customer/v2/sessions/ps_demo_edge01/status"])
 
 
 def test_fleet_gate_deploys_no_host_when_one_is_unhealthy(ansible, emu):
     emu.delete_ngrok("ts_demo_web02")
-    proc = ansible.playbook(EXAMPLES / "fleet_gate.yml", "-i", str(EXAMPLES / "inventory.yml"), env=emu.env())
+    proc = fleet_gate(ansible, emu)
     assert proc.returncode != 0
     assert "NOT DEPLOYING web-02:" in proc.stdout
     failed = proc.stdout[proc.stdout.index("NOT DEPLOYING web-02:"):]
-    assert '"ngrok session ts_demo_web02: not online"' in failed  # the failed gate names each session
+    assert '"ngrok agent web-02: no online session"' in failed  # the failed gate names each agent and session
     assert re.search(r'"Ping Network session ps_demo_edge01 \(client [^)]+\): connected"', failed)
     assert "DEPLOYING web-01" not in proc.stdout
+
+
+def test_fleet_gate_deploys_no_host_when_an_agent_name_runs_twice(ansible, emu):
+    emu.put_ngrok("ts_web01_clone", metadata="web-01")
+    proc = fleet_gate(ansible, emu)
+    assert proc.returncode != 0
+    failed = proc.stdout[proc.stdout.index("NOT DEPLOYING web-01:"):]
+    assert '"ngrok session ts_web01_clone (web-01): online, 0 endpoints; web-01 runs 2 sessions"' in failed
+    assert "DEPLOYING web-02" not in proc.stdout
+
+
+def test_fleet_gate_still_passes_after_a_heal_gives_an_agent_a_new_session_id(ansible, emu):
+    assert fleet_gate(ansible, emu).returncode == 0
+    status, restart, proc = ansible.adhoc("ngrok_tunnel_session", {
+        "id": "ts_demo_web01", "state": "restarted", "wait": True, "wait_sleep": 1, "wait_timeout": 60},
+        env=emu.env())
+    assert status == "CHANGED", proc.stdout + proc.stderr
+    new_id = restart["tunnel_session"]["id"]
+    assert new_id != "ts_demo_web01" and restart["tunnel_session"]["metadata"] == "web-01"
+    proc = fleet_gate(ansible, emu)  # the same shipped gate and inventory, untouched
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "DEPLOYING web-01" in proc.stdout and "DEPLOYING web-02" in proc.stdout
+    assert '"ngrok session %s (web-01): online, 1 endpoint"' % new_id in proc.stdout
+
+
+def readme_playbook(tmp_path):
+    """The README's "In a playbook" block as a file, and an inventory of its web hosts (run locally here)."""
+    block = re.search(r"## In a playbook\n\n```yaml\n(.*?)```", (harness.ROOT / "README.md").read_text(), re.S)
+    (tmp_path / "gate.yml").write_text(block.group(1))
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"web": {
+        "hosts": {"web-01": {"ping_session_id": "ps_demo_edge01"}, "web-02": {"ping_session_id": "ps_demo_edge01"}},
+        "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}))
+    return tmp_path / "gate.yml", tmp_path / "hosts.yml"
+
+
+def test_the_readme_playbook_gate_holds_across_a_heal_and_stops_on_a_missing_agent(ansible, emu, tmp_path):
+    gate, hosts = readme_playbook(tmp_path)
+    env = emu.env()
+    key = env.pop("NGROK_API_KEY")  # the README's play takes the key from module_defaults
+
+    def run():
+        return ansible.run([str(BIN / "ansible-playbook"), "-i", str(hosts), str(gate),
+                            "-e", "vault_ngrok_api_key=" + key], env=env)
+
+    proc = run()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    emu.agent("ts_demo_web02", "offline")
+    emu.agent("web-02", "back")  # reconnected under a new session id, as after a restart
+    assert not any(s["id"] == "ts_demo_web02" for s in emu.admin("GET", "/ngrok/state")["sessions"])
+    proc = run()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    emu.agent(next(s["id"] for s in emu.admin("GET", "/ngrok/state")["sessions"] if s["metadata"] == "web-02"),
+              "offline")
+    proc = run()
+    assert proc.returncode != 0 and "ngrok agent web-02: no online session" in proc.stdout
+    assert key not in proc.stdout + proc.stderr
 
 
 def test_wait_then_deploy_waits_for_the_agent(ansible, emu):

@@ -5,7 +5,8 @@
 
 Standard library only. One loopback port serves:
 
-* ngrok at ``/``: ``GET /tunnel_sessions`` (paginated, ``before_id``, ``limit``, ``filter``),
+* ngrok at ``/``: ``GET /tunnel_sessions`` (paginated, ``before_id``, ``limit``, ``filter``: the CEL of
+  ``cel.py``, list membership ``obj.metadata in [...]`` included),
   ``GET /tunnel_sessions/{id}``, ``GET /endpoints`` (paginated, ``filter``), ``GET /tunnels`` (paginated,
   deprecated: a ``filter`` is refused). Needs ``Authorization: Bearer <key>`` and ``Ngrok-Version: 2``,
   answers ngrok's error format. Rate limited per key (120 requests per rolling 60 s by default): over it,
@@ -31,7 +32,8 @@ Standard library only. One loopback port serves:
     endpoints until the agent restarts; agent traits kept across restarts and hidden from the API:
     ``"update_checks": false``, ``"package_managed": true``, ``"update_available": false``;
     ``"update_state": "in_progress"|"done"``; ``"after": s`` delays it)
-  - ``POST /_emulator/ngrok/sessions`` ``{"count": n, "prefix": "ts_bench_"}`` adds n sessions
+  - ``POST /_emulator/ngrok/sessions`` ``{"count": n, "prefix": "ts_bench_"}`` adds n sessions (a bulk
+    fleet); ``"metadata": "web-{n:05d}"`` gives each its own name (``{n}``: its number from 0)
   - ``POST /_emulator/ngrok/tunnels`` (body: tunnel fields, ``tunnel_session_id``)
   - ``PUT|DELETE /_emulator/ping/sessions/{id}`` (body: status fields, ``reusable``, ``paused``; ``"after": s``
     delays it); ``GET /_emulator/ping/sessions/{id}/state`` its hidden ``reusable`` / ``paused``

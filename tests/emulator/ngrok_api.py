@@ -4,10 +4,10 @@
 """The emulated ngrok API: its state (sessions, tunnels, endpoints), its answers and its admin routes."""
 
 import json
-import re
 import time
 from urllib.parse import urlencode, urlsplit
 
+from cel import compile_filter  # pylint: disable=import-error
 from common import public, utc_now  # pylint: disable=import-error
 
 DEMO_NGROK = [
@@ -59,27 +59,6 @@ def latest_release(agent_version, latest_by_major):
     except ValueError:
         return None
     return latest if newer else None
-
-
-_CEL = re.compile(r'^\s*obj\.([\w.]+)\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$')
-
-
-def cel_match(expr, obj):
-    """A tiny CEL subset: ``obj.field == "v"`` / ``!=``, joined by ``&&`` or ``||``. None when unsupported."""
-    results = []
-    for disjunct in expr.split("||"):
-        ok = True
-        for term in disjunct.split("&&"):
-            m = _CEL.match(term)
-            if not m:
-                return None
-            value = obj
-            for name in m.group(1).split("."):
-                value = value.get(name) if isinstance(value, dict) else None
-            equal = value == m.group(3).replace('\\"', '"')
-            ok = ok and (equal if m.group(2) == "==" else not equal)
-        results.append(ok)
-    return any(results)
 
 
 class NgrokState:
@@ -336,13 +315,14 @@ class NgrokApi:
         limit = int(limit_text)
         before = query.get("before_id", [""])[0]
         expr = query.get("filter", [""])[0]
-        if expr and cel_match(expr, {}) is None:
+        matches = compile_filter(expr) if expr else None
+        if expr and matches is None:
             return self.ngrok_error(400, "ERR_NGROK_9001", "Invalid filter expression: %s" % expr)
         with self.state.lock:
             table = {"tunnel_sessions": self.state.ngrok, "tunnels": self.state.tunnels,
                      "endpoints": self.state.endpoints}[kind]
             degraded = {sid for sid, v in self.state.ngrok.items() if v.get("_degraded")}
-            keys = [k for k, v in reversed(table.items()) if (not expr or cel_match(expr, public(v)))
+            keys = [k for k, v in reversed(table.items()) if (not expr or matches(public(v)))
                     and (kind != "endpoints" or (v.get("tunnel_session") or {}).get("id") not in degraded)]
             start = 0
             if before:
@@ -379,7 +359,8 @@ class NgrokApi:
             with state.lock:
                 for n in range(count):
                     sid = "%s%06d" % (prefix, n)
-                    state.put_ngrok(sid, {"metadata": body.get("metadata", ""),
+                    # "metadata" may hold "{n}" (with a format: "web-{n:05d}"): each agent its own name.
+                    state.put_ngrok(sid, {"metadata": body.get("metadata", "").format(n=n),
                                           "region": ("us", "eu", "ap")[n % 3]})
                     if body.get("tcp_endpoints"):
                         # An SSH tunnel per agent, the way a fleet reaches machines behind NAT.

@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator"))
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position,import-error
-from harness import emu, emulator_server, own_budget_window, redis_server, tls_emulator  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import
+import fixtures_plugin  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 try:
     from ansible.plugins.loader import init_plugin_loader
@@ -28,6 +28,7 @@ if AnsibleCollectionConfig is not None and AnsibleCollectionConfig.collection_fi
 
 
 def pytest_configure(config):
+    fixtures_plugin.register(config)  # the tests' pytest plugin: loopback only, the emulator and Redis fixtures
     config.addinivalue_line(
         "markers", "minute: waits about a minute of wall clock (a provider's real window, a thousand exchanges); "
         "run first, so the other tests run beside it on the other workers instead of after it")

@@ -154,6 +154,43 @@ def test_the_deprecated_tunnel_listing_refuses_a_filter_and_endpoints_take_one(e
     assert status == 200 and [e["type"] for e in body["endpoints"]] == ["cloud"]
 
 
+def session_filter(emu, expr):
+    """``(status, [ids of every listed session])`` for a filter on the tunnel session listing, all pages."""
+    url, ids = emu.url + "/tunnel_sessions?limit=2&filter=" + urllib.parse.quote(expr), []
+    while url:
+        status, body = get(url, NGROK_HEADERS)
+        if status != 200:
+            return status, body
+        ids.extend(s["id"] for s in body["tunnel_sessions"])
+        url = body["next_page_uri"]
+    return 200, ids
+
+
+def test_the_session_filter_takes_list_membership_with_and_or_not_and_parentheses(emu):
+    """ngrok's API filtering: list membership with ``in``, ``!``, ``&&``, ``||`` and parentheses for grouping."""
+    emu.put_ngrok("ts_x1", metadata='web "1"', region="eu")
+    emu.put_ngrok("ts_x2", metadata="db-01", region="ap")
+    emu.put_ngrok("ts_x3", metadata="web-01", region="ap")
+    assert session_filter(emu, 'obj.metadata in ["web-01", "web \\"1\\"", "nobody"]') == (
+        200, ["ts_x3", "ts_x1", "ts_demo_web01"])
+    assert session_filter(emu, 'obj.metadata in []') == (200, [])
+    assert session_filter(emu, '(obj.region == "eu" || obj.region == "ap") && obj.metadata in [\'web-01\', "db-01"]') == (
+        200, ["ts_x3", "ts_x2", "ts_demo_web01"])
+    assert session_filter(emu, '!(obj.metadata in ["web-01"]) && obj.region != "us"') == (200, ["ts_x2", "ts_x1"])
+    # the next page keeps the filter: four pages of two, then none
+    assert session_filter(emu, 'obj.metadata in ["web-01", "web-02", "db-01", "web \\"1\\"", "x"]')[1] == [
+        "ts_x3", "ts_x2", "ts_x1", "ts_demo_web02", "ts_demo_web01"]
+
+
+@pytest.mark.parametrize("expr", ['obj.metadata in ["a",]', 'obj.metadata in "a"', "obj.metadata in [a]",
+                                  '(obj.metadata in ["a"]', 'obj.metadata in ["a"] &&', "this is not cel",
+                                  'obj.metadata.startsWith("web")'])
+def test_a_session_filter_the_emulator_cannot_parse_is_ngroks_400(emu, expr):
+    status, body = session_filter(emu, expr)
+    assert status == 400 and body["error_code"] == "ERR_NGROK_9001"
+    assert check_object(body, "Error", DESCRIPTION["ngrok"]["schemas"], "error") == []
+
+
 @pytest.mark.parametrize("path, headers, status", [
     ("/tunnel_sessions/ts_none", NGROK_HEADERS, 404),
     ("/tunnel_sessions/ts_demo_web01", {"Authorization": "Bearer wrong", "Ngrok-Version": "2"}, 401),
@@ -440,7 +477,7 @@ def test_every_ping_answer_of_the_emulator_is_one_the_official_document_allows(e
 def test_every_request_the_collection_sends_to_ping_network_is_one_the_official_document_describes(emu):
     spec = official_document()
     client = Client(PING, emu.ping_url, harness.PING_KEY, ModuleNames(PING))
-    _ping.check_zone(client, "DE")
+    _ping.require_usable_zone(client, "DE")
     _ping.create_session(client, "c", "DE", "vless", False)
     _ping.set_paused(client, "ps_demo_reusable", True)
     _ping.session_status(client, "ps_demo_edge01")

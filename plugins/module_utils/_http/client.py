@@ -20,18 +20,20 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import wording
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.budget import budget_for
-from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import Failure
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import Failure, port_of
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.redact import Redactor
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.retry import RETRY_STATUSES, Hold, pause
 # Re-exported: the constants and classes other code (and its tests) import from the client.
 # pylint: disable-next=unused-import
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.transport import (  # noqa: F401
     MAX_BODY_BYTES,
-    REQUESTS_IMPORT_ERROR,
     STREAM_IDLE,
     WORKER_GRACE,
     Answer,
@@ -44,16 +46,18 @@ MAX_REDIRECTS = 5
 MAX_DEPTH = 64  # JSON nested deeper than this is refused
 NOTABLE_WAIT = 5.0  # a wait the server asked for that is longer than this is reported to the user
 
+# What an operation (or a step of a module) can do about a failure, in the user's words: given the ApiError as
+# the client words it (its ``todo`` the generic advice), the advice to give instead, or None to keep it.
+Advice = Callable[[ApiError], Optional[str]]
+
 
 def origin(url):
     """Scheme, host and port: the only place the key may be sent to. None when ``url`` cannot be parsed."""
     try:
         parts = urlsplit(url)
-        port = parts.port
+        return (parts.scheme, (parts.hostname or "").lower(), port_of(parts))
     except ValueError:
         return None
-    default = 443 if parts.scheme == "https" else 80
-    return (parts.scheme, (parts.hostname or "").lower(), port or default)
 
 
 def describe_url(url):
@@ -118,13 +122,17 @@ class Client:
         self.concurrency = max(1, concurrency)
         self.origin = origin(self.api_url)
         self._redactor = Redactor(provider.secrets(api_key), register)
+        # What the words of a failure (``_http/wording.py``) need to know of this client.
+        self.facts = wording.Facts(provider, self.api_url, names, timeout, self.redact, self.redact_data,
+                                   provider.auth_hint(api_key))
         self._hold = Hold()
         # The account's shared request budget (ngrok only; None for Ping Network or request_budget 0).
         self.budget = budget_for(provider, self.origin, provider.auth_headers(api_key), request_budget, budget_url,
                                  timeout, names, warn)
         self._lock = threading.Lock()
-        self._sent = 0
         self._tallies = set()
+        self._advice = []  # the advice of the steps under way (``advising``), innermost last
+        self._life = self.tally()  # every request since the client was built (``requests_sent``)
         self._transport = Transport(provider.auth_headers(api_key), (ca_path or True) if validate_certs else False,
                                     use_proxy, self.concurrency)
 
@@ -144,9 +152,10 @@ class Client:
     # ----- what a call cost -----
 
     @property
-    def requests_sent(self):
-        """Every request this client sent since it was built (each attempt and each redirect followed)."""
-        return self._sent
+    def requests_sent(self) -> int:
+        """Every request this client sent since it was built (each attempt and each redirect followed): the
+        count of a ``Tally`` open for the client's whole life."""
+        return self._life.requests
 
     def tally(self):
         """A ``Tally`` of the requests and long waits from now until it is closed."""
@@ -162,7 +171,6 @@ class Client:
 
     def _count_request(self):
         with self._lock:
-            self._sent += 1
             for tally in self._tallies:
                 tally.requests += 1
 
@@ -170,6 +178,26 @@ class Client:
         with self._lock:
             for tally in self._tallies:
                 tally.waits.append((seconds, why))
+
+    # ----- what a failure advises -----
+
+    @contextmanager
+    def advising(self, advice: Advice) -> Iterator[None]:
+        """Every failure this client words while the block runs gets ``advice`` (after the operation's own):
+        a step that already sent something says so first, whatever request fails next."""
+        self._advice.append(advice)
+        try:
+            yield
+        finally:
+            self._advice.remove(advice)
+
+    def _advised(self, error: ApiError, advice: Optional[Advice] = None) -> ApiError:
+        """``error`` with the advice of the operation (``advice``), then of each step under way, built in."""
+        for each in ([advice] if advice is not None else []) + self._advice[::-1]:
+            todo = each(error)
+            if todo:
+                error.todo = todo
+        return error
 
     # ----- text hygiene -----
 
@@ -196,7 +224,7 @@ class Client:
 
     # ----- attempts, retries and redirects -----
 
-    def _send(self, url, what, method="GET", payload=None, idempotent=True):
+    def _send(self, url, what, method="GET", payload=None, idempotent=True, advice=None):
         """Send with retries and same-origin redirects: ``(answer, attempts)``, the final ``Answer``.
 
         Each attempt, its redirects included, has ``timeout`` seconds in all. A request that is not
@@ -215,10 +243,10 @@ class Client:
             outcome = self._transport.exchange(method, url, payload, deadline)
             if isinstance(outcome, Failure):
                 if not (outcome.retryable and (idempotent or outcome.unsent)) or attempt >= self.retries:
-                    raise wording.transport_failure(self, what, outcome, attempt + 1)
+                    raise self._advised(wording.transport_failure(self.facts, what, outcome, attempt + 1), advice)
                 seconds, why = pause(self.provider, attempt)
             elif outcome.status in REDIRECT_STATUSES:
-                url = self._follow(url, outcome, what, redirects)
+                url = self._follow(url, outcome, what, redirects, advice)
                 redirects += 1
                 continue
             else:
@@ -238,19 +266,20 @@ class Client:
         if waited > NOTABLE_WAIT:
             self._count_wait(waited, self.budget.why)
 
-    def _follow(self, url, answer, what, redirects):
+    def _follow(self, url, answer, what, redirects, advice=None):
         """Where a redirect leads, when it may be followed: same scheme, host and port, and not too many."""
         location = answer.headers.get("Location")
         if not location:
-            raise wording.redirect_without_location(self, what, answer.status)
+            raise self._advised(wording.redirect_without_location(self.facts, what, answer.status), advice)
         try:
             target = urljoin(url, location)
         except ValueError:
             target = location
         if origin(target) != self.origin:
-            raise wording.redirect_elsewhere(self, what, answer.status, describe_url(self.redact(target)))
+            raise self._advised(wording.redirect_elsewhere(self.facts, what, answer.status,
+                                                           describe_url(self.redact(target))), advice)
         if redirects >= MAX_REDIRECTS:
-            raise wording.too_many_redirects(self, what, answer.status, MAX_REDIRECTS)
+            raise self._advised(wording.too_many_redirects(self.facts, what, answer.status, MAX_REDIRECTS), advice)
         return target
 
     # ----- answers -----
@@ -267,34 +296,42 @@ class Client:
         self._count_request()
         outcome = self._transport.open_stream(url, headers, self.timeout, idle_timeout)
         if isinstance(outcome, Failure):
-            raise wording.transport_failure(self, what, outcome, 1)
+            raise self._advised(wording.transport_failure(self.facts, what, outcome, 1))
         if isinstance(outcome, Answer):
-            raise wording.http_failure(self, what, outcome, self.provider.parse_error(decode(outcome.body)), 1)
+            raise self._advised(wording.http_failure(self.facts, what, outcome,
+                                                     self.provider.parse_error(decode(outcome.body)), 1))
         return outcome
 
-    def get(self, what, url, not_found_ok=False):
+    def get(self, what: str, url: str, not_found_ok: bool = False, advice: Optional[Advice] = None):
         """GET a JSON object. Returns None for a provider 404 when ``not_found_ok``."""
-        return self.request(what, url, not_found_ok=not_found_ok)
+        return self.request(what, url, not_found_ok=not_found_ok, advice=advice)
 
-    def request(self, what, url, method="GET", payload=None, not_found_ok=False, empty_ok=False, expected=None):
+    def request(self, what: str, url: str, method: str = "GET", payload=None, not_found_ok: bool = False,
+                empty_ok: bool = False, expected: Optional[dict] = None, advice: Optional[Advice] = None):
         """Send a request and return the JSON object it answered.
 
         ``payload`` is sent as a JSON body. Returns None for a provider 404 when ``not_found_ok``, and for an
-        empty 2xx answer (a 204) when ``empty_ok``. ``expected`` maps a status to a function that may turn that
-        provider error (``{code, message, details}``) into a result instead of a failure.
+        empty 2xx answer (a 204) when ``empty_ok``. ``expected`` maps a status to a function of that provider
+        error (``{code, message, details}``, redacted) that returns what the request answers instead: a value to
+        return, or an ``ApiError`` in the operation's own words to raise. A hook never raises itself.
+        ``advice`` (an ``Advice``) is what the operation can tell the user when the request fails.
         """
-        answer, attempts = self._send(url, what, method=method, payload=payload, idempotent=method == "GET")
+        answer, attempts = self._send(url, what, method=method, payload=payload, idempotent=method == "GET",
+                                      advice=advice)
         body = decode(answer.body)
         status = answer.status
         if 200 <= status < 300 and empty_ok and not answer.body.strip():
             return None
         if 200 <= status < 300:
             if not isinstance(body, dict):
-                raise wording.not_an_object(self, what, answer)
+                raise self._advised(wording.not_an_object(self.facts, what, answer), advice)
             return self.redact_data(body)
         error = self.provider.parse_error(body)
         if status == 404 and error is not None and not_found_ok:
             return None
         if expected and status in expected and error is not None:
-            return expected[status](self.redact_data(error))
-        raise wording.http_failure(self, what, answer, error, attempts)
+            instead = expected[status](self.redact_data(error))
+            if isinstance(instead, ApiError):
+                raise self._advised(instead, advice)
+            return instead
+        raise self._advised(wording.http_failure(self.facts, what, answer, error, attempts), advice)

@@ -21,12 +21,7 @@ import socket
 import ssl
 from urllib.parse import urlsplit
 
-try:
-    import requests
-    from urllib3.exceptions import NewConnectionError, ReadTimeoutError
-except ImportError:  # pragma: no cover - the client is never built without requests
-    requests = None
-    NewConnectionError = ReadTimeoutError = None
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.imports import requests, urllib3
 
 # The connection was never made: nothing reached the server, so even an action may be tried again.
 REFUSED = "refused"  # the host answered that nothing listens on that port (ECONNREFUSED)
@@ -108,6 +103,12 @@ def os_words(exc):
     return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else ""
 
 
+def port_of(parts) -> int:
+    """The port a split URL (``urlsplit``) connects to: its own, else its scheme's default. Raises ValueError for
+    a port that is not a number, as ``parts.port`` does."""
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def where(url, exceptions):
     """``(host, port)`` the failed connection went to: the connection's own (a proxy's), else the URL's."""
     for exc in exceptions:
@@ -120,7 +121,7 @@ def where(url, exceptions):
                 return host, port
     try:
         parts = urlsplit(url)
-        return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        return parts.hostname, port_of(parts)
     except ValueError:
         return None, None
 
@@ -170,13 +171,13 @@ def classify(exc, url, reading_body=False):
         return Failure(UNDECODABLE, host, port)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return Failure(CONNECT_TIMEOUT, host, port, via_proxy=via_proxy)
-    if isinstance(exc, requests.exceptions.ReadTimeout) or first(exceptions, ReadTimeoutError) is not None:
+    if isinstance(exc, requests.exceptions.ReadTimeout) or first(exceptions, urllib3.exceptions.ReadTimeoutError) is not None:
         return Failure(READ_TIMEOUT, host, port)
     if reading_body:
         return Failure(CUT_OFF, host, port, cut_off_detail(exceptions))
     if isinstance(exc, requests.exceptions.SSLError) or first(exceptions, ssl.SSLError) is not None:
         return tls_failure(exceptions, host, port)
-    if first(exceptions, NewConnectionError) is not None:
+    if first(exceptions, urllib3.exceptions.NewConnectionError) is not None:
         return connect_failure(exceptions, host, port, via_proxy)
     if via_proxy:
         return Failure(PROXY, host, port, os_words(os_error(exceptions)), via_proxy=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import os
 import random
 import re
 import threading
@@ -21,6 +22,27 @@ RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 BACKOFF_BASE = 0.5  # seconds; attempt n sleeps up to BACKOFF_BASE * 2**n
 MAX_SLEEP = 30.0  # cap for one backoff, Retry-After or X-RateLimit-Reset sleep
 RATE_JITTER = 0.1  # a 429 without a header waits the provider's window plus up to this fraction of it
+# A test knob (docs/emulator.md), never a user's setting: the seconds the client takes a provider's rate window
+# (ngrok's rolling minute) to last, so that a test of the wait after a 429 takes seconds. Read once, at import.
+RATE_WINDOW_ENV = "_TUNNELS_SESSIONS_RATE_WINDOW"
+
+
+def _window_override(text):
+    try:
+        seconds = float(text) if text else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 < seconds < float("inf") else None
+
+
+_RATE_WINDOW = _window_override(os.environ.get(RATE_WINDOW_ENV))
+
+
+def rate_window(provider) -> float | None:
+    """How long the provider's rate window lasts, in seconds (None: it publishes none)."""
+    if provider.rate_window and _RATE_WINDOW is not None:
+        return _RATE_WINDOW
+    return provider.rate_window
 
 
 def parse_rate_reset(value, now=None):
@@ -75,9 +97,10 @@ def pause(provider, attempt, status=None, headers=None):
             return min(wait, MAX_SLEEP), "%s answered HTTP %s with %s" % (provider.name, status, why)
         if status == 429:
             why = "%s answered HTTP 429 (rate limited)" % provider.name
-            if provider.rate_window:
+            window = rate_window(provider)
+            if window:
                 # No header says when: wait out the provider's whole window, so the retry finds it clear.
-                return provider.rate_window * (1 + random.uniform(0, RATE_JITTER)), why
+                return window * (1 + random.uniform(0, RATE_JITTER)), why
             return min(MAX_SLEEP, 5.0 * 2 ** attempt) * random.uniform(0.5, 1.0), why
     return backoff(attempt), None
 

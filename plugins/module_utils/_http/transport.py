@@ -20,18 +20,15 @@ import json
 import socket
 import threading
 import time
-import traceback
 
-REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection as _HTTPConnection, HTTPSConnection as _HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool as _HTTPPool, HTTPSConnectionPool as _HTTPSPool
-except ImportError:  # pragma: no cover - exercised by a test that hides requests
-    requests = None
-    HTTPAdapter = _HTTPConnection = _HTTPSConnection = _HTTPPool = _HTTPSPool = object
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.imports import (
+    HTTPAdapter,
+    HTTPConnection as _HTTPConnection,
+    HTTPConnectionPool as _HTTPPool,
+    HTTPSConnection as _HTTPSConnection,
+    HTTPSConnectionPool as _HTTPSPool,
+    requests,
+)
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.failures import DEADLINE, TOO_LARGE, Failure, classify
 from ansible_collections.tunnels.sessions.plugins.module_utils._version import USER_AGENT

@@ -8,14 +8,16 @@
 
 """What a failed request says to the user: what went wrong, where, and what to do, in the user's words.
 
-Every function takes the ``Client`` that failed, for the provider's name, ``api_url``, the caller's ``names``
-(a module's options or a plugin's variables) and the key to redact, and returns the ``ApiError`` to raise.
+Every function takes the ``Facts`` of the client that failed (``Client.facts``): the provider, ``api_url``, the
+caller's ``names`` (a module's options or a plugin's variables), ``timeout``, how to keep the key out of text,
+and what to say of the key's form on a 401; never the client itself. Each returns the ``ApiError`` to raise.
 A transport failure arrives as a ``_failures.Failure`` of a named kind, an HTTP failure as a
 ``_transport.Answer``; no library's exception or repr ever reaches a message.
 """
 
 from __future__ import annotations
 
+from typing import Any, Callable, NamedTuple, Optional
 from urllib.parse import urlsplit
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import failures as kinds
@@ -25,36 +27,48 @@ MAX_BODY_SNIPPET = 300
 PROXIES = "proxies (HTTPS_PROXY / NO_PROXY, use_proxy)"
 
 
+class Facts(NamedTuple):
+    """What the words of a failure need to know of the client: nothing that could send a request."""
+
+    provider: Any  # a ``_providers.apis.Provider``: name, default_url, rate_limit_text
+    api_url: str
+    names: Any  # ``_options.ModuleNames`` / ``PluginNames``: how the caller's user sets things
+    timeout: float
+    redact: Callable[[str], str]
+    redact_data: Callable[[Any], Any]
+    auth_hint: str  # what to add to a 401's advice about the key's form ("" for nothing)
+
+
 def _plural(count, word):
     return "%d %s%s" % (count, word, "" if count == 1 else "s")
 
 
-def missing_base_path(client):
+def missing_base_path(facts: Facts) -> Optional[str]:
     """The base path of the provider's API (Ping Network's ``/customer/v2``) when ``api_url`` lacks it, else None."""
-    base = urlsplit(client.provider.default_url).path.rstrip("/")
-    path = urlsplit(client.api_url).path.rstrip("/")
+    base = urlsplit(facts.provider.default_url).path.rstrip("/")
+    path = urlsplit(facts.api_url).path.rstrip("/")
     if base and (base + "/") not in (path + "/"):
         return base
     return None
 
 
-def with_base_path(client, base):
+def with_base_path(facts: Facts, base: str) -> str:
     """``api_url`` with the base path: after its own path (a proxy's prefix), or instead of a part of the base."""
-    parts = urlsplit(client.api_url)
+    parts = urlsplit(facts.api_url)
     path = parts.path.rstrip("/")
     if base.startswith(path + "/"):  # no path, or only the start of the base ("/customer")
         path = ""
     return "%s://%s%s%s" % (parts.scheme, parts.netloc, path, base)
 
 
-def not_the_api(client):
+def not_the_api(facts: Facts) -> str:
     """The likely cause of an answer that is not the API's: a missing base path, else a wrong ``api_url``."""
-    base = missing_base_path(client)
+    base = missing_base_path(facts)
     if base:
         return ("%s (%s) lacks the %s API's base path %s: set %s to %s"
-                % (client.provider.url_option, client.api_url, client.provider.name, base, client.names.option(client.provider.url_option),
-                   with_base_path(client, base)))
-    return "%s (%s) is probably not the %s API" % (client.provider.url_option, client.api_url, client.provider.name)
+                % (facts.provider.url_option, facts.api_url, facts.provider.name, base,
+                   facts.names.option(facts.provider.url_option), with_base_path(facts, base)))
+    return "%s (%s) is probably not the %s API" % (facts.provider.url_option, facts.api_url, facts.provider.name)
 
 
 def _place(failure):
@@ -69,10 +83,10 @@ def _detail(text):
     return " (%s)" % text if text else ""
 
 
-def transport_failure(client, what, failure, attempts):
+def transport_failure(facts: Facts, what: str, failure: kinds.Failure, attempts: int) -> ApiError:
     """The ApiError for a ``Failure`` after ``attempts`` attempts; ``transient`` when trying later may work."""
-    api, option, place = client.api_url, client.names.option(client.provider.url_option), _place(failure)
-    timeout = "timeout=%s seconds" % client.timeout
+    api, option, place = facts.api_url, facts.names.option(facts.provider.url_option), _place(failure)
+    timeout = "timeout=%s seconds" % facts.timeout
     kind = failure.kind
     check = "check %s, %s and firewalls" % (option, PROXIES)
     status = None
@@ -107,101 +121,101 @@ def transport_failure(client, what, failure, attempts):
     elif kind == kinds.UNTRUSTED:
         why = "TLS verification of %s failed%s" % (api, _detail(failure.detail))
         todo = ("point %s at the CA bundle that signed the server's certificate, or set validate_certs to false only "
-                "for a server you trust" % client.names.option("ca_path"))
+                "for a server you trust" % facts.names.option("ca_path"))
     elif kind == kinds.TLS:
         why = "the TLS handshake with %s failed%s at %s" % (place, _detail(failure.detail), api)
         todo = "check that %s is the API's https:// address and port, and %s" % (option, PROXIES)
     elif kind == kinds.UNDECODABLE:
         why = "%s answered a body that cannot be decoded (its Content-Encoding is not what it says)" % (
-            client.provider.name)
-        todo = "%s, or a proxy mangles its answers" % not_the_api(client)
+            facts.provider.name)
+        todo = "%s, or a proxy mangles its answers" % not_the_api(facts)
         status = failure.status
     elif kind == kinds.TOO_LARGE:
-        why = "%s answered more than %s MiB" % (client.provider.name, failure.detail)
-        todo = not_the_api(client)
+        why = "%s answered more than %s MiB" % (facts.provider.name, failure.detail)
+        todo = not_the_api(facts)
         status = failure.status
     else:
         why = "the request to %s could not be made%s" % (api, _detail(failure.detail))
         todo = "check %s" % option
     verb = "failed after %s" % _plural(attempts, "attempt") if failure.retryable else None
-    error = ApiError(what, client.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable)
-    error.failure_kind = kind
-    return error
+    return ApiError(what, facts.redact(why), todo, verb=verb, http_status=status, transient=failure.retryable,
+                    unsent=failure.unsent, failure_kind=kind)
 
 
-def snippet(client, answer):
+def snippet(facts: Facts, answer) -> str:
     """The start of an answer's body, redacted, on one line, with its content type."""
     ctype = answer.headers.get("Content-Type", "no content type")
     text = answer.body[:MAX_BODY_SNIPPET].decode("utf-8", "replace")
-    text = " ".join(client.redact(text).split())
+    text = " ".join(facts.redact(text).split())
     return "%s: %r" % (ctype, text) if text else "%s, empty body" % ctype
 
 
-def hint(client, status, error, attempts):
+def hint(facts: Facts, status: int, error: Optional[dict], attempts: int) -> str:
     """What the user can do about an HTTP failure (``error``: the provider's error, None when not in its format)."""
-    name = client.provider.name
-    option = client.names.option(client.provider.url_option)
-    if error is None and status < 500 and status != 429 and (missing_base_path(client) or client.provider.local):
-        return not_the_api(client)
+    name = facts.provider.name
+    option = facts.names.option(facts.provider.url_option)
+    if error is None and status < 500 and status != 429 and (missing_base_path(facts) or facts.provider.local):
+        return not_the_api(facts)
     if status == 401:
         return "check %s%s%s" % (
-            client.names.option("api_key"),
-            "" if error else " and that api_url (%s) is the %s API" % (client.api_url, name),
-            client.provider.auth_hint(client.api_key))
+            facts.names.option("api_key"),
+            "" if error else " and that api_url (%s) is the %s API" % (facts.api_url, name),
+            facts.auth_hint)
     if status == 403:
         return "the key was accepted but may not do this; check its permissions"
     if status == 404 and error is None:
         return "%s (%s) probably does not point at the %s API; check %s" % (
-            client.provider.url_option, client.api_url, name, option)
+            facts.provider.url_option, facts.api_url, name, option)
     if status == 429:
-        limit = " (%s)" % client.provider.rate_limit_text if client.provider.rate_limit_text else ""
+        limit = " (%s)" % facts.provider.rate_limit_text if facts.provider.rate_limit_text else ""
         return ("the account's API rate limit%s was exhausted%s; run fewer tasks against the API at once, raise "
                 "retries, or try again later" % (limit, " at every attempt" if attempts > 1 else ""))
     if status >= 500:
         return "the %s API is failing; try again later or raise retries" % name
     if 300 <= status < 400 or error is None:
-        return "check %s (%s)" % (option, client.api_url)
-    return "check %s" % client.names.options
+        return "check %s (%s)" % (option, facts.api_url)
+    return "check %s" % facts.names.options
 
 
-def http_failure(client, what, answer, error, attempts):
+def http_failure(facts: Facts, what: str, answer, error: Optional[dict], attempts: int) -> ApiError:
     """The ApiError for an HTTP answer that is a failure, after ``attempts`` attempts."""
     status = answer.status
-    todo = hint(client, status, error, attempts)
+    todo = hint(facts, status, error, attempts)
     if error is not None:
-        error = client.redact_data(error)
+        error = facts.redact_data(error)
         said = "%s: %s" % (error["code"], error["message"]) if error["message"] else error["code"]
         op = error["details"].get("operation_id")
         if isinstance(op, str):
             said += " (operation id %s)" % op
     else:
-        said = "the body is not in %s's error format (%s)" % (client.provider.name, snippet(client, answer))
-        error = {"code": None, "message": snippet(client, answer), "details": {}}
-    why = " ".join(("%s answered HTTP %s %s, %s" % (client.provider.name, status, answer.reason, said)).split())
+        said = "the body is not in %s's error format (%s)" % (facts.provider.name, snippet(facts, answer))
+        error = {"code": None, "message": snippet(facts, answer), "details": {}}
+    why = " ".join(("%s answered HTTP %s %s, %s" % (facts.provider.name, status, answer.reason, said)).split())
     verb = "failed after %s" % _plural(attempts, "attempt") if attempts > 1 else None
     return ApiError(what, why, todo, verb=verb, http_status=status, error=error,
                     transient=status == 429 or status >= 500)
 
 
-def not_an_object(client, what, answer):
+def not_an_object(facts: Facts, what: str, answer) -> ApiError:
     return ApiError(what, "%s answered HTTP %s, but the body is not a JSON object (%s)"
-                    % (client.provider.name, answer.status, snippet(client, answer)),
-                    not_the_api(client), http_status=answer.status)
+                    % (facts.provider.name, answer.status, snippet(facts, answer)),
+                    not_the_api(facts), http_status=answer.status)
 
 
-def redirect_without_location(client, what, status):
-    return ApiError(what, "%s answered HTTP %s without a Location header" % (client.provider.name, status),
-                    "check %s" % client.names.option(client.provider.url_option), http_status=status)
+def redirect_without_location(facts: Facts, what: str, status: int) -> ApiError:
+    return ApiError(what, "%s answered HTTP %s without a Location header" % (facts.provider.name, status),
+                    "check %s" % facts.names.option(facts.provider.url_option), http_status=status)
 
 
-def redirect_elsewhere(client, what, status, target):
+def redirect_elsewhere(facts: Facts, what: str, status: int, target: str) -> ApiError:
+    option = facts.provider.url_option
     return ApiError(what, "{0} redirected to %s, another host than {0} (%s). The key is only sent to "
-                    "{0}'s scheme, host and port, so the redirect was not followed".format(client.provider.url_option)
-                    % (target, client.api_url),
-                    "set %s to the address the API really answers on" % client.names.option(client.provider.url_option),
+                    "{0}'s scheme, host and port, so the redirect was not followed".format(option)
+                    % (target, facts.api_url),
+                    "set %s to the address the API really answers on" % facts.names.option(option),
                     http_status=status)
 
 
-def too_many_redirects(client, what, status, most):
-    return ApiError(what, "more than %d redirects from %s" % (most, client.api_url),
-                    "check %s" % client.names.option(client.provider.url_option), http_status=status)
+def too_many_redirects(facts: Facts, what: str, status: int, most: int) -> ApiError:
+    return ApiError(what, "more than %d redirects from %s" % (most, facts.api_url),
+                    "check %s" % facts.names.option(facts.provider.url_option), http_status=status)

@@ -51,15 +51,16 @@ WAITED_TOO_LONG = frozenset((failures.CONNECT_TIMEOUT, failures.READ_TIMEOUT, fa
 def _get(client, what, url, not_found_ok=False):
     """``client.get``; a request that got no answer says what to do in the agent's terms (it runs on this host,
     reached without proxy or retry, so the cloud API's advice about those does not apply)."""
-    try:
-        return client.get(what, url, not_found_ok=not_found_ok)
-    except ApiError as exc:
-        if exc.failure_kind in WAITED_TOO_LONG:
-            exc.todo = "raise timeout, or check that the agent at %s is not stuck" % client.names.option("agent_url")
-        elif exc.failure_kind is not None:
-            exc.todo = ("check %s: the address of the agent's web interface (its web_addr) as this host reaches it"
-                        % client.names.option("agent_url"))
-        raise
+    return client.get(what, url, not_found_ok=not_found_ok, advice=lambda exc: _unanswered_advice(client, exc))
+
+
+def _unanswered_advice(client, exc) -> Optional[str]:
+    option = client.names.option("agent_url")
+    if exc.failure_kind in WAITED_TOO_LONG:
+        return "raise timeout, or check that the agent at %s is not stuck" % option
+    if exc.failure_kind is not None:
+        return "check %s: the address of the agent's web interface (its web_addr) as this host reaches it" % option
+    return None
 
 
 def status(client) -> Optional[dict]:

@@ -15,13 +15,17 @@ as outdated; a ``min_agent_version`` that is not dotted numbers is an option err
 from __future__ import annotations
 
 import re
+from typing import Optional, Tuple
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
 
 _DOTTED = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
-def parse(text):
+VERSION_TODO = "give the oldest agent version you accept, numbers separated by dots"
+
+
+def parse(text) -> Optional[Tuple[int, ...]]:
     """``"3.20.1"`` as ``(3, 20, 1)``; None when ``text`` is not dotted numbers."""
     if not isinstance(text, str) or not _DOTTED.match(text.strip()):
         return None
@@ -42,12 +46,19 @@ def is_outdated(agent_version, minimum):
     return version < minimum
 
 
-def check_minimum(names, value):
-    """``min_agent_version`` parsed, or None when unset; raises OptionError when it is not dotted numbers."""
+def check_version(value) -> Optional[str]:
+    """Why ``value`` cannot be a ``min_agent_version``, or None: the check of its row in ``_options.TABLE``."""
+    if parse(value) is None:
+        return "it must be dotted numbers such as 3.20.0, got %r" % (value,)
+    return None
+
+
+def check_minimum(names, value) -> Optional[Tuple[int, ...]]:
+    """``min_agent_version`` parsed, or None when unset; raises OptionError when it is not dotted numbers. A
+    module whose options hold the table's row has had it checked already: ``parse`` is enough there."""
     if value is None:
         return None
-    minimum = parse(value)
-    if minimum is None:
-        raise OptionError(names.label("min_agent_version"), "it must be dotted numbers such as 3.20.0, got %r"
-                          % (value,), "give the oldest agent version you accept, numbers separated by dots")
-    return minimum
+    reason = check_version(value)
+    if reason:
+        raise OptionError(names.label("min_agent_version"), reason, VERSION_TODO)
+    return parse(value)

@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, Sequence, Tuple
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import TunnelsError, batch_error
 
 
-def run_each(client, func, keys):
+def run_each(client, func: Callable[[Any], Any], keys: Sequence) -> Tuple[Dict[Any, Any], Dict[Any, TunnelsError]]:
     """``func(key)`` for each key, at most ``client.concurrency`` at once, in the order of ``keys``.
 
     Returns ``(results, failures)``: ``results[key]`` for each key that worked,
@@ -25,7 +25,7 @@ def run_each(client, func, keys):
     if not keys:
         return results, failures
 
-    def run(key):
+    def attempt(key):
         try:
             return key, func(key), None
         except TunnelsError as exc:
@@ -33,10 +33,13 @@ def run_each(client, func, keys):
 
     workers = min(client.concurrency, len(keys))
     if workers == 1:
-        outcomes = [run(k) for k in keys]
+        outcomes = [attempt(k) for k in keys]
     else:
+        # Imported here: a one-id call (most tasks) never needs the pool, and its import costs a few ms a task.
+        from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = list(pool.map(run, keys))
+            outcomes = list(pool.map(attempt, keys))
     for key, value, exc in outcomes:
         if exc is None:
             results[key] = value
@@ -45,7 +48,7 @@ def run_each(client, func, keys):
     return results, failures
 
 
-def fetch_each(client, keys, fetch):
+def fetch_each(client, keys: Sequence, fetch: Callable[[Any], Any]) -> Dict[Any, Any]:
     """``fetch(key)`` once for every distinct key, concurrently; any failure fails the whole, naming each."""
     keys = list(dict.fromkeys(keys))
     results, failures = run_each(client, fetch, keys)

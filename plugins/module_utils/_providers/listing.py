@@ -12,10 +12,11 @@ client's ``api_url`` is known to be the API, so that "not found" is never read f
 from __future__ import annotations
 
 import threading
+from typing import Iterator, Tuple
 import weakref
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import describe_url, origin
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Advice, Client, describe_url, origin
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.wording import missing_base_path, not_the_api
 
@@ -63,13 +64,19 @@ def next_page_url(client, list_url, next_page_uri, what):
 
 def route_hint(client):
     """What to do when a path the API always serves answered 404."""
-    if missing_base_path(client):
-        return "that path always exists in the %s API, so %s" % (client.provider.name, not_the_api(client))
+    if missing_base_path(client.facts):
+        return "that path always exists in the %s API, so %s" % (client.provider.name, not_the_api(client.facts))
     return ("that path always exists in the %s API, so api_url (%s) probably does not point at it; check %s"
             % (client.provider.name, client.api_url, client.names.option("api_url")))
 
 
-def confirm_route(client, url):
+def route_advice(client: Client) -> Advice:
+    """The advice for a request to a path the API always serves (a listing): its 404 is a wrong api_url,
+    whatever the body says."""
+    return lambda exc: route_hint(client) if exc.http_status == 404 else None
+
+
+def confirm_route(client: Client, url: str) -> None:
     """After answers that all said "not found", check once per client that ``url`` (a path the API always
     serves) answers, so that a wrong ``api_url`` is never taken for missing sessions. Any listing page that
     was read, or any session that was found, has confirmed it already."""
@@ -78,31 +85,20 @@ def confirm_route(client, url):
         if route.confirmed:
             return
         what = "Checking that api_url is the %s API, since no session asked for was found" % client.provider.name
-        try:
-            client.get(what, url)
-        except ApiError as exc:
-            if exc.http_status == 404:
-                exc.todo = route_hint(client)
-            raise
+        client.get(what, url, advice=route_advice(client))
         route.confirmed = True
 
 
-def pages(client, what, url, list_key):
+def pages(client: Client, what: str, url: str, list_key: str) -> Iterator[Tuple[list, bool]]:
     """Each page of a listing as ``(items, more)``, following ``next_page_uri`` until it is null."""
     seen = set()
     name = client.provider.name
     for dummy in range(MAX_PAGES):
-        try:
-            page = client.get(what, url)
-        except ApiError as exc:
-            if exc.http_status == 404:
-                # A listing always exists: its 404 is a wrong api_url, whatever the body says.
-                exc.todo = route_hint(client)
-            raise
+        page = client.get(what, url, advice=route_advice(client))
         chunk = page.get(list_key)
         if not isinstance(chunk, list) or not all(isinstance(item, dict) for item in chunk):
             raise ApiError(what, "%s answered a page whose '%s' is not a list of objects" % (name, list_key),
-                           not_the_api(client))
+                           not_the_api(client.facts))
         route_answered(client)
         nxt = page.get("next_page_uri")
         if not nxt:
@@ -119,7 +115,7 @@ def pages(client, what, url, list_key):
     raise ApiError(what, "more than %d pages" % MAX_PAGES, "narrow the listing with filter")
 
 
-def paginate(client, what, url, list_key):
+def paginate(client: Client, what: str, url: str, list_key: str) -> list:
     """Every item of a listing, following ``next_page_uri`` until it is null."""
     items = []
     for chunk, dummy in pages(client, what, url, list_key):

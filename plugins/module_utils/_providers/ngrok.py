@@ -14,7 +14,10 @@ Every function takes a ``Client`` for ngrok and returns plain data; failures are
 from __future__ import annotations
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each
+from typing import Optional
+
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import (
     confirm_route,
     pages,
@@ -174,19 +177,18 @@ def cel_string(value):
     return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def session_action(client, session_id, action):
+def session_action(client: Client, session_id: str, action: str) -> None:
     """POST ``restart``, ``stop`` or ``update`` for one session: JSON body ``{"id": ...}``, answered 204."""
     what = "Asking ngrok agent session %s to %s" % (session_id, action)
-    try:
-        client.request(what, client.url("tunnel_sessions", session_id, action), method="POST",
-                       payload={"id": session_id}, empty_ok=True)
-    except ApiError as exc:
-        code = (exc.error or {}).get("code")
-        refused = exc.http_status == 400 or code in AGENT_REFUSALS
-        hint = ACTION_HINTS.get(code) or (refusal_hint(action, (exc.error or {}).get("message")) if refused else None)
-        if hint:
-            exc.todo = hint  # what ngrok's refusal means for this operation replaces the generic advice
-        raise
+    client.request(what, client.url("tunnel_sessions", session_id, action), method="POST",
+                   payload={"id": session_id}, empty_ok=True, advice=lambda exc: action_advice(action, exc))
+
+
+def action_advice(action: str, exc: ApiError) -> Optional[str]:
+    """What ngrok's refusal of ``action`` means for the user, in place of the generic advice; None for others."""
+    code = (exc.error or {}).get("code")
+    refused = exc.http_status == 400 or code in AGENT_REFUSALS
+    return ACTION_HINTS.get(code) or (refusal_hint(action, (exc.error or {}).get("message")) if refused else None)
 
 
 def sessions_with_metadata(client, metadata):

@@ -14,9 +14,12 @@ Every function takes a ``Client`` for Ping Network and returns plain data; failu
 from __future__ import annotations
 
 import json
+from typing import Optional, Tuple
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
+from ansible_collections.tunnels.sessions.plugins.module_utils._http.wording import not_the_api
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import confirm_route, route_answered
 
 FIELDS = ("client_id", "status", "duration", "uploaded_bytes", "downloaded_bytes")
@@ -56,13 +59,13 @@ def state(item):
     return item["status"] if item["found"] else "absent"
 
 
-def list_zones(client):
+def list_zones(client: Client) -> list:
     """Every zone, in the API's order, each with at least ``name``, ``code`` and ``has_active_nodes``."""
     body = client.get("Listing Ping Network zones", client.url("zones"))
     zones = body.get("zones")
     if not isinstance(zones, list) or not all(isinstance(zone, dict) for zone in zones):
         raise ApiError("Listing Ping Network zones", "the answer's 'zones' is not a list of objects",
-                       "api_url (%s) is probably not the Ping Network API" % client.api_url)
+                       not_the_api(client.facts))
     return [dict({field: None for field in ZONE_FIELDS}, **zone) for zone in zones]
 
 
@@ -70,22 +73,18 @@ def zone_active(zone):
     return zone.get("found", True) and zone.get("has_active_nodes") is True
 
 
-def set_paused(client, session_id, paused):
+def set_paused(client: Client, session_id: str, paused: bool) -> dict:
     """Pause or resume one reusable session: ``{id, paused, changed, msg}``.
 
     The documented HTTP 400 (not reusable, already paused / not paused) changes nothing and is reported in
     ``msg``; any other error is an ApiError.
     """
     verb = "pause" if paused else "resume"
-
-    def refused(error):
-        return {"refused": error["message"] or error["code"]}
-
     body = client.request("%s Ping Network session %s" % ("Pausing" if paused else "Resuming", session_id),
                           client.url("sessions", session_id, verb), method="PATCH",
-                          expected={400: refused})
-    if "refused" in body:
-        return {"id": session_id, "paused": None, "changed": False, "msg": body["refused"]}
+                          expected={400: lambda error: error["message"] or error["code"]})
+    if isinstance(body, str):  # the documented refusal, in Ping Network's words
+        return {"id": session_id, "paused": None, "changed": False, "msg": body}
     return {"id": session_id, "paused": bool(body.get("paused", paused)), "changed": True,
             "msg": "session %s %s" % (session_id, "paused" if paused else "resumed")}
 
@@ -124,8 +123,9 @@ def credentials(answer):
     return [secret for secret in found if len(secret) >= MIN_MASKED]
 
 
-def check_zone(client, code):
-    """Fail before anything is created when the zone is unknown or has no active nodes."""
+def require_usable_zone(client, code):
+    """Ask Ping Network for its zones (one request) and fail, before anything is created, when ``code`` is
+    unknown or has no active nodes. Unlike the ``check_*`` functions of ``_checks.py``, this sends a request."""
     zones = {zone.get("code"): zone for zone in list_zones(client)}
     zone = zones.get(code)
     what = "Creating a Ping Network session in zone %s" % code
@@ -141,7 +141,17 @@ def check_zone(client, code):
                        "wait_for: active)", verb="is not possible")
 
 
-def create_session(client, client_id, zone, connection_type, reusable):
+def lost_answer(exc: ApiError) -> Optional[str]:
+    """A creation that may have happened though its answer never came: say so first."""
+    if exc.transient and exc.http_status != 429 and not exc.unsent:
+        lost = ("the answer was lost, so Ping Network may have created the session anyway (its link cannot be "
+                "read back)")
+        return "%s; %s" % (lost, exc.todo) if exc.todo else lost
+    return None
+
+
+def create_session(client: Client, client_id: str, zone: str, connection_type: str,
+                   reusable: bool) -> Tuple[dict, dict]:
     """``POST /sessions``: ``(session, answer)``, ``session`` holding SESSION_FIELDS only.
 
     The answer's credentials are registered with the client before anything else is built from it, so no
@@ -151,27 +161,19 @@ def create_session(client, client_id, zone, connection_type, reusable):
     payload = {"client_id": client_id, "zone": zone, "connection_type": connection_type, "reusable": reusable}
 
     def refused(status, why):
-        def fail(error):
-            raise ApiError(what, "Ping Network answered HTTP %d (%s): %s" % (status, error["message"] or error["code"],
-                                                                             why % zone),
-                           "set zone to a zone that exists and has active nodes (tunnels.sessions.ping_zone_info "
-                           "lists them)", http_status=status, error=error)
-        return fail
+        return lambda error: ApiError(what, "Ping Network answered HTTP %d (%s): %s"
+                                      % (status, error["message"] or error["code"], why % zone),
+                                      "set zone to a zone that exists and has active nodes "
+                                      "(tunnels.sessions.ping_zone_info lists them)", http_status=status, error=error)
 
-    try:
-        answer = client.request(what, client.url("sessions"), method="POST", payload=payload, expected={
-            404: refused(404, "it has no zone %s"),
-            422: refused(422, "zone %s cannot take a session now, probably because it has no active nodes")})
-    except ApiError as exc:
-        if exc.transient and exc.http_status != 429 and not exc.why.startswith("could not connect"):
-            lost = ("the answer was lost, so Ping Network may have created the session anyway (its link cannot be "
-                    "read back)")
-            exc.todo = "%s; %s" % (lost, exc.todo) if exc.todo else lost
-        raise
+    answer = client.request(what, client.url("sessions"), method="POST", payload=payload, advice=lost_answer,
+                            expected={404: refused(404, "it has no zone %s"),
+                                      422: refused(422, "zone %s cannot take a session now, probably because it "
+                                                        "has no active nodes")})
     client.add_secrets(credentials(answer))
     if not isinstance(answer.get("id"), str) or not answer["id"]:
         raise ApiError(what, "Ping Network answered without a session id",
-                       "api_url (%s) is probably not the Ping Network API" % client.api_url)
+                       not_the_api(client.facts))
     session = {field: answer.get(field) for field in SESSION_FIELDS}
     session["client_id"] = client_id  # the answer does not carry it
     return client.redact_data(session), answer
@@ -198,23 +200,23 @@ def get_limits(client, scope):
     return client.get("Reading the Ping Network %s limits" % scope, limits_url(client, scope), not_found_ok=True)
 
 
-def update_limits(client, scope, values):
+def update_limits(client: Client, scope: str, values: dict) -> dict:
     """PATCH the scope's limits with ``values``; the limits as answered."""
     what = "Updating the Ping Network %s limits" % scope
 
     def none_to_update(error):
-        raise ApiError(what, "Ping Network answered HTTP 404 (%s): it has no %s limits to update"
-                       % (error["message"] or error["code"], scope),
-                       "the API offers no other way to create them: ask Ping Network support to set up %s "
-                       "limits for the account, then run this again (or, if it has some, check that %s is the API's "
-                       "base URL)" % (scope, client.names.option("api_url")), http_status=404, error=error)
+        return ApiError(what, "Ping Network answered HTTP 404 (%s): it has no %s limits to update"
+                        % (error["message"] or error["code"], scope),
+                        "the API offers no other way to create them: ask Ping Network support to set up %s "
+                        "limits for the account, then run this again (or, if it has some, check that %s is the "
+                        "API's base URL)" % (scope, client.names.option("api_url")), http_status=404, error=error)
 
     return client.request(what, limits_url(client, scope), method="PATCH", payload=values,
                           expected={404: none_to_update})
 
 
-def delete_limits(client, scope):
+def delete_limits(client: Client, scope: str) -> bool:
     """DELETE the scope's limits; False when there were none (its 404)."""
     answer = client.request("Deleting the Ping Network %s limits" % scope, limits_url(client, scope),
-                            method="DELETE", empty_ok=True, expected={404: lambda error: {"absent": True}})
-    return not (isinstance(answer, dict) and answer.get("absent") is True)
+                            method="DELETE", empty_ok=True, expected={404: lambda error: False})
+    return answer is not False

@@ -149,9 +149,13 @@ import pathlib
 import sys
 import time
 
+# ansible-rulebook runs a source file with runpy.run_path, so an installed collection's root (the directory holding
+# ansible_collections/) is not on sys.path: it is parents[7] of this file (event_source, plugins, eda, extensions,
+# sessions, tunnels, ansible_collections, then the root). Each source adds it itself, with its first import of the
+# collection: no shared helper can be imported before it.
 try:
     from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
-except ImportError:  # run by ansible-rulebook from an installed collection: its root is not on sys.path
+except ImportError:
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
     from ansible_collections.tunnels.sessions.plugins.module_utils._providers import ngrok
 
@@ -283,11 +287,11 @@ class Watcher:
         session listing is read once more, and a session no longer in it is left out: it went offline, and is
         reported so.
         """
-        before = self.client.requests_sent
-        sessions = self.sessions()
-        by_session = ngrok.endpoints_by_session(self.client) if self.include_endpoints else {}
+        with self.client.tally() as tally:
+            sessions = self.sessions()
+            by_session = ngrok.endpoints_by_session(self.client) if self.include_endpoints else {}
         state = {sid: (s, by_session.get(sid, [])) for sid, s in sessions.items()}
-        requests = self.client.requests_sent - before
+        requests = tally.requests
         if self.include_endpoints and any(self.bare(sid, endpoints) for sid, (s, endpoints) in state.items()):
             still = self.sessions()
             state = {sid: item for sid, item in state.items() if item[1] or sid in still}
@@ -332,7 +336,7 @@ async def main(queue, args):
     watcher.front.say(watcher.start_line())
     backoff = Backoff(NGROK, watcher.interval)
     while True:  # until ansible-rulebook cancels the task (its shutdown) or a failure stops the source
-        result, exc = await asyncio.to_thread(watcher.front.run, watcher.poll)  # SourceStop unless transient
+        result, exc = await asyncio.to_thread(watcher.front.call, watcher.poll)  # SourceStop unless transient
         if exc is not None:
             wait = backoff.next(exc)
             watcher.front.warn("poll failed, so the last known state is kept (no event); next poll in %.1f s: %s"

@@ -106,9 +106,13 @@ import sys
 import threading
 import time
 
+# ansible-rulebook runs a source file with runpy.run_path, so an installed collection's root (the directory holding
+# ansible_collections/) is not on sys.path: it is parents[7] of this file (event_source, plugins, eda, extensions,
+# sessions, tunnels, ansible_collections, then the root). Each source adds it itself, with its first import of the
+# collection: no shared helper can be imported before it.
 try:
     from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-except ImportError:  # run by ansible-rulebook from an installed collection: its root is not on sys.path
+except ImportError:
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[7]))
     from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 
@@ -207,7 +211,7 @@ class Reader:
         self.stream = None
         self.closed = False
         self.lock = threading.Lock()
-        self.thread = threading.Thread(target=self.run, name="tunnels-sessions-stream", daemon=True)
+        self.thread = threading.Thread(target=self.pump, name="tunnels-sessions-stream", daemon=True)
 
     def post(self, item):
         if self.closed:
@@ -217,8 +221,9 @@ class Reader:
         except RuntimeError:
             pass  # the event loop closed while this thread was still reading
 
-    def run(self):
-        ended, error = self.front.guarded(self.read)
+    def pump(self):
+        """The reader thread: read the stream (``read``) and post how it ended, or its failure."""
+        ended, error = self.front.outcome(self.read)
         self.post(("failed", error) if error is not None else ("ended", ended))
 
     def read(self):

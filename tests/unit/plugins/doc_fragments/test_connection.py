@@ -18,7 +18,7 @@ import yaml
 
 from ansible_collections.tunnels.sessions.plugins.doc_fragments import connection, wait
 from ansible_collections.tunnels.sessions.plugins.module_utils._options import (
-    BATCH, CONNECTION, GROUPS, INI_SECTION, MODULE, READS, ROWS, WAIT, options_of)
+    BATCH, CONNECTION, GROUPS, INI_SECTION, MODULE, READS, ROWS, UPGRADE, WAIT, options_of)
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import AGENT, NGROK, PING
 
 FRAGMENTS = {"tunnels.sessions.connection": connection.ModuleDocFragment,
@@ -65,8 +65,9 @@ def test_each_shared_option_is_documented_as_its_row_declares_it(kind, name):
         taken = [ROWS[row] for row in KEYLESS[name][1]]
     else:
         taken = options_of(provider, (CONNECTION,) if kind == MODULE else GROUPS[kind])
-    # A module takes the batch and wait rows when it has ids or waits: its spec and its docs say so together.
-    taken += [row for row in options_of(provider, (BATCH, WAIT)) if kind == MODULE and row.name in options]
+    # A module takes the batch, wait and upgrade rows when it has ids, waits or upgrades: its spec and its docs
+    # say so together.
+    taken += [row for row in options_of(provider, (BATCH, WAIT, UPGRADE)) if kind == MODULE and row.name in options]
     assert sorted(n for n in options if n in ROWS) == sorted(row.name for row in taken), \
         "%s %s documents exactly the shared options it reads" % (kind, name)
     for row in taken:

@@ -40,6 +40,24 @@ def test_without_endpoints_asked_a_line_says_online_only(emu):
     assert health_lines(ngrok(emu, id="ts_demo_web01")) == ["ngrok session ts_demo_web01 (web-01): online"]
 
 
+def test_a_check_by_name_gives_a_missing_agent_its_own_line_in_the_order_of_the_names(emu):
+    result = ngrok(emu, expect_metadata=["web-03", "web-02", "web-01"], include_endpoints=True)
+    assert health_lines(result) == [
+        "ngrok agent web-03: no online session",
+        "ngrok session ts_demo_web02 (web-02): online, 1 endpoint",
+        "ngrok session ts_demo_web01 (web-01): online, 1 endpoint",
+    ]
+
+
+def test_each_session_of_a_name_running_twice_says_so(emu):
+    emu.put_ngrok("ts_web01_again", metadata="web-01")
+    assert health_lines(ngrok(emu, expect_metadata=["web-01", "web-02"])) == [
+        "ngrok session ts_web01_again (web-01): online; web-01 runs 2 sessions",
+        "ngrok session ts_demo_web01 (web-01): online; web-01 runs 2 sessions",
+        "ngrok session ts_demo_web02 (web-02): online",
+    ]
+
+
 def test_each_ping_session_is_one_line_with_its_status(emu):
     result = ping(emu, ids=["ps_demo_edge01", "ps_demo_edge02", "ps_unknown"])
     lines = health_lines(result)

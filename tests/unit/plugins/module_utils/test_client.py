@@ -1,28 +1,25 @@
 # Copyright (c) tunnels.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The shared client against real HTTP servers on loopback (the emulator and pytest-httpserver)."""
+"""``_http/client.py`` against real HTTP servers on loopback (the emulator and pytest-httpserver): URLs and
+headers, answers, retries, redirects, TLS, the hold after a 429, deadlines. The files it stands on have their own
+tests: ``test_retry.py``, ``test_redact.py``, ``test_transport.py``, ``test_wording.py``, ``test_budget.py``."""
 
 import collections
 import json
-import time
 
 import harness  # pylint: disable=import-error
 import pytest
 import yaml
 
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import client as _client
-from ansible_collections.tunnels.sessions.plugins.module_utils import _options
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import apis as _providers
 from ansible_collections.tunnels.sessions.plugins.module_utils._http import redact as _redact
-from ansible_collections.tunnels.sessions.plugins.module_utils._http import retry as _retry
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each, run_each
+from ansible_collections.tunnels.sessions.plugins.module_utils._providers.batch import fetch_each
 from ansible_collections.tunnels.sessions.plugins.module_utils._http.client import Client
 from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import paginate
-from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames, check_api_url, check_id
+from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK, PING
-from ansible_collections.tunnels.sessions.plugins.module_utils._http.retry import parse_retry_after
 
 
 def ngrok(emu, **kw):
@@ -82,29 +79,6 @@ def test_netrc_never_replaces_the_key(emu, tmp_path, monkeypatch):
     client = ngrok(emu)
     client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))
     assert emu.requests()[-1]["headers"]["Authorization"] == "Bearer " + harness.NGROK_KEY
-
-
-@pytest.mark.parametrize("url, reason", [
-    ("ftp://api.example.test", "only http"),
-    ("https://", "no host"),
-    ("https://user:pw@api.example.test", "embeds credentials"),
-    ("https://api.example.test/?a=1", "query"),
-    ("https://api.example.test:99999", "out of range"),
-    ("https://api.example.test:0", "out of range"),
-    ("api.example.test", "only http"),
-])
-def test_unusable_api_urls_are_refused_with_a_reason(url, reason):
-    assert reason in check_api_url(url).lower()
-
-
-def test_good_api_urls_pass():
-    assert check_api_url("https://api.ngrok.com") is None
-    assert check_api_url("http://127.0.0.1:8080/customer/v2") is None
-
-
-@pytest.mark.parametrize("value", ["", "   ", ".", "..", "a/b", "../tunnels"])
-def test_ids_that_cannot_be_a_segment_are_refused(value):
-    assert check_id(value)
 
 
 # ----- answers -----
@@ -179,60 +153,6 @@ def test_an_echoed_key_is_redacted_everywhere(emu):
     assert _redact.REDACTED in err.value.msg
 
 
-# ----- pagination -----
-
-def test_pagination_walks_every_page_in_api_order(emu):
-    emu.reset("empty")
-    emu.bulk_ngrok(250)
-    client = ngrok(emu)
-    items = paginate(client, "list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
-    assert len(items) == 250
-    assert len({i["id"] for i in items}) == 250
-    assert items[0]["id"] == "ts_bulk_000249" and items[-1]["id"] == "ts_bulk_000000"
-    assert client.requests_sent == 3
-
-
-def test_pagination_keeps_the_base_path_and_takes_only_the_query(httpserver):
-    base = "/proxy/ngrok"
-    httpserver.expect_ordered_request(base + "/tunnel_sessions", query_string="limit=2").respond_with_json(
-        {"tunnel_sessions": [{"id": "a"}, {"id": "b"}],
-         "next_page_uri": httpserver.url_for("/tunnel_sessions?before_id=b&limit=2")})
-    httpserver.expect_ordered_request(base + "/tunnel_sessions", query_string="before_id=b&limit=2") \
-        .respond_with_json({"tunnel_sessions": [{"id": "c"}], "next_page_uri": None})
-    client = Client(NGROK, httpserver.url_for(base), "k", ModuleNames(NGROK))
-    items = paginate(client, "list", client.url("tunnel_sessions", limit=2), "tunnel_sessions")
-    assert [i["id"] for i in items] == ["a", "b", "c"]
-
-
-def test_next_page_on_another_host_is_refused_and_never_contacted(emu, httpserver):
-    other = httpserver.url_for("/tunnel_sessions?before_id=x")
-    emu.fault(match="/tunnel_sessions?", json={"tunnel_sessions": [{"id": "a"}], "next_page_uri": other})
-    client = ngrok(emu)
-    with pytest.raises(ApiError) as err:
-        paginate(client, "list", client.url("tunnel_sessions", limit=100), "tunnel_sessions")
-    assert "does not point to api_url" in err.value.msg
-    assert not httpserver.log
-
-
-def test_a_pagination_loop_is_stopped(httpserver):
-    httpserver.expect_request("/tunnel_sessions").respond_with_json(
-        {"tunnel_sessions": [{"id": "a"}], "next_page_uri": httpserver.url_for("/tunnel_sessions?before_id=a")})
-    client = Client(NGROK, httpserver.url_for("/"), "k", ModuleNames(NGROK))
-    with pytest.raises(ApiError) as err:
-        paginate(client, "list", client.url("tunnel_sessions"), "tunnel_sessions")
-    assert "loop" in err.value.msg
-    assert len(httpserver.log) == 2
-
-
-@pytest.mark.parametrize("page", [{"tunnel_sessions": None}, {"tunnel_sessions": [1, 2]}, {}])
-def test_a_page_of_the_wrong_shape_fails_clearly(emu, page):
-    emu.fault(match="/tunnel_sessions", json=page)
-    client = ngrok(emu)
-    with pytest.raises(ApiError) as err:
-        paginate(client, "list", client.url("tunnel_sessions"), "tunnel_sessions")
-    assert "not a list of objects" in err.value.msg
-
-
 # ----- retries and transport faults -----
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
@@ -285,20 +205,6 @@ def test_unreachable_host_fails_after_every_attempt():
         client.get("Getting it", client.url("tunnel_sessions", "x"))
     assert "could not connect" in err.value.msg and "after 2 attempts" in err.value.msg
     assert err.value.http_status is None
-
-
-@pytest.mark.parametrize("value, expected", [("0", 0.0), ("7", 7.0), (" 2 ", 2.0), ("1.5", 1.5),
-                                             ("soon", None), ("", None), (None, None)])
-def test_retry_after_seconds(value, expected):
-    assert parse_retry_after(value) == expected
-
-
-def test_retry_after_http_date():
-    now = 1_800_000_000
-    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now + 12))
-    assert parse_retry_after(date, now=now) == pytest.approx(12)
-    past = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now - 50))
-    assert parse_retry_after(past, now=now) == 0.0
 
 
 def test_retry_after_is_honoured_between_attempts(emu):
@@ -359,34 +265,7 @@ def test_tls_without_verification_succeeds(tls_emulator):
     assert client.get("get", client.url("tunnel_sessions", "ts_demo_web01"))["id"] == "ts_demo_web01"
 
 
-# ----- concurrency -----
-
-def test_a_batch_keeps_order_and_collects_every_failure(emu):
-    client = ngrok(emu, concurrency=4)
-    ids = ["ts_demo_web02", "bad/", "ts_demo_web01", "ts_none"]
-
-    def fetch(key):
-        if key == "bad/":
-            raise ApiError("Getting " + key, "boom")
-        return client.get("get", client.url("tunnel_sessions", key), not_found_ok=True)
-
-    results, failures = run_each(client, fetch, ids)
-    assert list(results) == ["ts_demo_web02", "ts_demo_web01", "ts_none"]
-    assert results["ts_none"] is None and list(failures) == ["bad/"]
-
-
-# ----- rate limits, deadlines, keys with their scheme, CA bundles -----
-
-@pytest.mark.parametrize("value, expected", [("0", 0.0), ("7", 7.0), ("2.5", 2.5), ("", None), ("soon", None),
-                                             ("-3", None), ("nan", None)])
-def test_rate_reset_in_seconds(value, expected):
-    assert _retry.parse_rate_reset(value) == expected
-
-
-def test_rate_reset_as_an_epoch_time():
-    assert _retry.parse_rate_reset("2000000010", now=2000000000) == 10.0
-    assert _retry.parse_rate_reset("2000000000", now=2000000010) == 0.0
-
+# ----- rate limits and deadlines -----
 
 class ShortWindowNgrok(_providers.NgrokProvider):
     """ngrok's behaviour with a window a test can wait out (the real one is 60 s)."""
@@ -412,41 +291,6 @@ def test_one_429_pauses_every_worker_of_a_batch_until_the_window_is_clear(emu):
     assert client.requests_sent == sum(sent.values())
 
 
-def test_ngrok_429_without_retry_after_waits_the_providers_window():
-    pauses = [_retry.pause(NGROK, attempt, 429, {})[0] for attempt in range(3)]
-    assert all(60.0 <= p <= 66.0 for p in pauses)
-    assert _retry.pause(NGROK, 0, 429, {"Retry-After": "4"})[0] == 4.0
-    assert _retry.pause(NGROK, 0, 429, {"X-RateLimit-Reset": "500"})[0] == _retry.MAX_SLEEP
-
-
-@pytest.mark.parametrize("key, problem", [
-    ("abc", None), ("Bearer abc", None), ("bearer abc", None), ("", "it is empty"),
-    ("Bearer a b", "holds characters"), ("Token abc", "holds characters"), ("abc\n", "holds characters"),
-])
-def test_api_key_forms(key, problem):
-    reason = _options.check_api_key(key)
-    if problem is None:
-        assert reason is None
-    else:
-        assert problem in reason and (not key.strip() or key.strip() not in reason), "the reason never quotes the key"
-
-
-def test_every_form_of_a_key_with_its_scheme_is_redacted():
-    client = Client(PING, "http://127.0.0.1:9", "Bearer tok-3a7f", ModuleNames(PING))
-    assert client.redact("a Bearer tok-3a7f b tok-3a7f c tok%2D3a7f") == "a ******** b ******** c tok%2D3a7f"
-
-
-def test_ca_path_checks(tmp_path, tls_emulator):
-    dummy, ca_path = tls_emulator
-    assert _options.check_ca_path(ca_path) is None
-    assert _options.check_ca_path(str(tmp_path)) == "the directory holds no certificates"
-    (tmp_path / "ca.pem").write_text(open(ca_path, encoding="ascii").read())
-    assert _options.check_ca_path(str(tmp_path)) is None
-    assert _options.check_ca_path(str(tmp_path / "none.pem")) == "it does not exist"
-    (tmp_path / "junk.pem").write_text("not a certificate\n")
-    assert "holds no PEM certificate" in _options.check_ca_path(str(tmp_path / "junk.pem"))
-
-
 def test_a_trickled_answer_is_cut_at_the_deadline(emu):
     emu.fault(match="/tunnel_sessions/ts_demo_web01", trickle=0.05, status=200, json={"id": "x" * 300}, times=1)
     client = ngrok(emu, timeout=0.5, retries=0)
@@ -454,3 +298,35 @@ def test_a_trickled_answer_is_cut_at_the_deadline(emu):
         client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"))
     assert "no complete answer within timeout=0.5 seconds" in info.value.msg
     assert info.value.http_status is None
+
+
+# ----- advice: built into the failure where it is raised -----
+
+def test_an_operations_advice_and_a_steps_advice_are_built_into_the_failure(emu):
+    emu.fault(match="/tunnel_sessions/ts_demo_web01", status=503, body="down", times=2)
+    client = ngrok(emu, retries=0)
+    with client.advising(lambda exc: "the update was sent; %s" % exc.todo):
+        with pytest.raises(ApiError) as info:
+            client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"),
+                       advice=lambda exc: "wait for ngrok" if exc.http_status == 503 else None)
+    assert info.value.todo == "the update was sent; wait for ngrok"
+    with pytest.raises(ApiError) as info:
+        client.get("Getting it", client.url("tunnel_sessions", "ts_demo_web01"))
+    assert "the update was sent" not in info.value.msg, "a step's advice ends with its block"
+
+
+def test_an_expected_status_answers_a_value_or_the_operations_own_failure(emu):
+    client = ngrok(emu)
+    url = client.url("tunnel_sessions", "ts_none")
+    assert client.request("Getting it", url, expected={404: lambda error: "gone"}) == "gone"
+    refusal = ApiError("Getting it", "no such session", "check the id", http_status=404)
+    with pytest.raises(ApiError) as info:
+        client.request("Getting it", url, expected={404: lambda error: refusal})
+    assert info.value.msg == "Getting it failed: no such session; check the id."
+
+
+def test_a_connection_never_made_is_marked_unsent(closed_port):
+    client = Client(NGROK, "http://127.0.0.1:%d" % closed_port, "k", ModuleNames(NGROK), retries=0)
+    with pytest.raises(ApiError) as info:
+        client.get("Getting it", client.url("tunnel_sessions"))
+    assert info.value.unsent is True and info.value.transient is True
