@@ -65,7 +65,7 @@ not_run() {  # why: a leg this machine cannot run
   exit 0
 }
 
-leg() {  # name python core what...: one leg; python may be empty (NOT RUN); what is any of: integration e2e units
+leg() {  # name python core what...: one leg; python may be empty (NOT RUN); what: integration e2e units sanity
   local name=$1 python=$2 core=$3 venv=".venv-$1" extra=() want got began
   shift 3
   echo "== matrix: $name ($core): $*"
@@ -105,6 +105,7 @@ leg() {  # name python core what...: one leg; python may be empty (NOT RUN); wha
         # Twice the cores, as make units: the unit tests also wait (sleeps, deadlines, a provider's window).
         PATH="$PWD/$venv/bin:$PATH" bash tools/ansible-test.sh units --venv --python "$(pyver "$python")" \
           --num-workers "$(( $(nproc) * 2 ))" ;;
+      *) echo "matrix: $name has nothing called $what (integration, e2e, units or sanity)" >&2; exit 2 ;;
     esac
     echo "matrix: $name: $what passed in $((SECONDS - began)) s"
   done
