@@ -228,7 +228,7 @@ elapsed:
   type: float
 """
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
+from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError, carrying
 from ansible_collections.tunnels.sessions.plugins.module_utils._module import SessionInfoModule
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import agent, agent_version
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import AGENT
@@ -255,7 +255,10 @@ def main():
         m.fail(exc.msg)
 
     def poll():
-        return agent.inspect(client, p["check_upstreams"], p["include_metrics"], p["min_endpoints"], minimum)
+        # A failed look still says which agent it was: health_lines names it from agent_url (ansible-core 2.21
+        # and newer return no invocation to read the option from).
+        with carrying({"agent_url": client.api_url}):
+            return agent.inspect(client, p["check_upstreams"], p["include_metrics"], p["min_endpoints"], minimum)
 
     def satisfied(result):
         if m.wait_for == ["online"]:
