@@ -72,7 +72,7 @@ def status(client) -> Optional[dict]:
         if exc.failure_kind == failures.REFUSED:
             return None
         raise
-    if not isinstance(body.get("status"), str):
+    if not isinstance(body, dict) or not isinstance(body.get("status"), str):
         raise _not_the_agent(client, what, "JSON without the agent's status")
     return body
 
@@ -110,7 +110,8 @@ def endpoints(client, include_metrics: bool) -> list:
         if include_metrics:
             asked = "Reading the metrics of the ngrok agent's endpoint %s at %s" % (item.get("name"), client.api_url)
             detail = _get(client, asked, client.url("api", "endpoints", item.get("name")))
-            endpoint["metrics"] = detail.get("metrics") if isinstance(detail.get("metrics"), dict) else {}
+            metrics = detail.get("metrics") if isinstance(detail, dict) else None
+            endpoint["metrics"] = metrics if isinstance(metrics, dict) else {}
         result.append(endpoint)
     return result
 
@@ -141,8 +142,9 @@ def inspect(client, check: bool, include_metrics: bool, min_endpoints: int, mini
     where = "%s (agent_url)" % client.api_url
     found = status(client)
     if found is None:
-        return {"agent_url": client.api_url, "agent": {"running": False, "status": None, "agent_version": None, "legs": []}, "endpoints": [],
-                "healthy": False,
+        return {"agent_url": client.api_url,
+                "agent": {"running": False, "status": None, "agent_version": None, "legs": []},
+                "endpoints": [], "healthy": False,
                 "problems": ["No ngrok agent answers at %s: the agent, or its web interface (web_addr), is not "
                              "running there" % where]}
     session = found.get("session") if isinstance(found.get("session"), dict) else {}
@@ -164,4 +166,5 @@ def inspect(client, check: bool, include_metrics: bool, min_endpoints: int, mini
                         % (where, len(items), "" if len(items) == 1 else "s", min_endpoints))
     problems.extend("Endpoint %s (%s): upstream %s %s" % (e["name"], e["url"], e["upstream_url"], e["upstream_error"])
                     for e in items if e["upstream_reachable"] is False)
-    return {"agent_url": client.api_url, "agent": agent, "endpoints": items, "healthy": not problems, "problems": problems}
+    return {"agent_url": client.api_url, "agent": agent, "endpoints": items, "healthy": not problems,
+            "problems": problems}

@@ -175,6 +175,7 @@ def test_the_default_address_comes_from_ngrok_agent_url(emu):
 @pytest.mark.parametrize("body, content_type, said", [
     ("<html><body>Grafana</body></html>", "text/html", "not a JSON object"),
     ('{"ok": true}', "application/json", "JSON without the agent's status"),
+    ('["online"]', "application/json", "not a JSON object"),
 ])
 def test_something_that_is_not_the_agents_api_fails_naming_agent_url(httpserver, body, content_type, said):
     httpserver.expect_request("/api/status").respond_with_data(body, content_type=content_type)
