@@ -257,7 +257,7 @@ def main(argv=None):
             handle.write(server.public_url + "\n")
         os.replace(partial, args.url_file)
     print("EMULATOR_URL=%s" % server.public_url)
-    print("# point the collection at this emulator: paste these two lines into your shell")
+    print("# point the collection at this emulator: paste the export lines below into your shell")
     print("export NGROK_API_URL=%s NGROK_API_KEY=%s" % (server.public_url, args.ngrok_key))
     print("export PING_NETWORK_API_URL=%s%s PING_NETWORK_API_KEY=%s" % (server.public_url, PING_BASE, args.ping_key),
           flush=True)
