@@ -72,9 +72,10 @@ def connect(host: str, port: int, timeout: float) -> Optional[str]:
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        sock = socket.socket(family, kind, proto)
-        sock.settimeout(left)
+        sock = None
         try:
+            sock = socket.socket(family, kind, proto)  # may fail too: an address family this host lacks
+            sock.settimeout(left)
             sock.connect(where)
             return None
         except ConnectionRefusedError:
@@ -84,7 +85,8 @@ def connect(host: str, port: int, timeout: float) -> Optional[str]:
         except OSError as exc:
             reasons.append("cannot be reached (%s)" % (os.strerror(exc.errno) if exc.errno else "connection failed"))
         finally:
-            sock.close()
+            if sock is not None:
+                sock.close()
     if not reasons:
         return "accepts no connection within timeout=%s seconds" % timeout
     return "refuses connections" if "refuses connections" in reasons else reasons[-1]
