@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 from urllib.parse import quote_plus
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import ApiError
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.listing import paginate
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers.ngrok import (
     PAGE_SIZE,
@@ -80,12 +79,8 @@ def sessions_by_metadata(client, names: List[str], user_filter: Optional[str] = 
         what = "Listing the ngrok tunnel sessions of %d expected agent%s (%s%s)" % (
             len(chunk), "" if len(chunk) == 1 else "s", describe_names(chunk),
             ", part %d of %d" % (number, len(parts)) if len(parts) > 1 else "")
-        try:
+        with client.advising(lambda exc: refused_filter_hint(client, user_filter) if exc.http_status == 400 else None):
             sessions = paginate(client, what, sessions_url(client, combined(chunk, user_filter)), "tunnel_sessions")
-        except ApiError as exc:
-            if exc.http_status == 400:
-                exc.todo = refused_filter_hint(client, user_filter)
-            raise
         for session in sessions:
             metadata, sid = session.get("metadata"), session.get("id")
             if isinstance(metadata, str) and metadata in found and (sid is None or sid not in seen):
