@@ -403,8 +403,8 @@ def main():
                              removed_from_collection="tunnels.sessions"),
         min_agent_version=dict(type="str"),
     )
+    minimum = agent_version.parse(m.params["min_agent_version"])  # checked by its row with the other options
     try:
-        minimum = agent_version.check_minimum(m.names, m.params["min_agent_version"])
         check_names(m)
     except OptionError as exc:
         m.fail(exc.msg)
