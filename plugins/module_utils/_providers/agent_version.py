@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from typing import Optional, Tuple
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
 
 _DOTTED = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
@@ -51,14 +50,3 @@ def check_version(value) -> Optional[str]:
     if parse(value) is None:
         return "it must be dotted numbers such as 3.20.0, got %r" % (value,)
     return None
-
-
-def check_minimum(names, value) -> Optional[Tuple[int, ...]]:
-    """``min_agent_version`` parsed, or None when unset; raises OptionError when it is not dotted numbers. A
-    module whose options hold the table's row has had it checked already: ``parse`` is enough there."""
-    if value is None:
-        return None
-    reason = check_version(value)
-    if reason:
-        raise OptionError(names.label("min_agent_version"), reason, VERSION_TODO)
-    return parse(value)

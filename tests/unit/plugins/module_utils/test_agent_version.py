@@ -5,10 +5,7 @@
 
 import pytest
 
-from ansible_collections.tunnels.sessions.plugins.module_utils._errors import OptionError
-from ansible_collections.tunnels.sessions.plugins.module_utils._options import ModuleNames
 from ansible_collections.tunnels.sessions.plugins.module_utils._providers import agent_version
-from ansible_collections.tunnels.sessions.plugins.module_utils._providers.apis import NGROK
 
 
 @pytest.mark.parametrize("text, parsed", [("3.20.1", (3, 20, 1)), (" 3.20 ", (3, 20)), ("3", (3,)),
@@ -30,10 +27,8 @@ def test_older_is_decided_number_by_number(version, minimum, outdated):
     assert agent_version.is_outdated(version, minimum) is outdated
 
 
-def test_min_agent_version_is_parsed_once_checked_and_named_as_the_caller_sets_it():
-    names = ModuleNames(NGROK)
-    assert agent_version.check_minimum(names, None) is None
-    assert agent_version.check_minimum(names, "3.20.0") == (3, 20, 0)
-    with pytest.raises(OptionError) as info:
-        agent_version.check_minimum(names, "3.20.x")
-    assert "min_agent_version" in info.value.msg and "dotted numbers" in info.value.msg and "'3.20.x'" in info.value.msg
+def test_a_version_is_parsed_into_numbers_and_anything_else_is_said_to_be_no_version():
+    assert agent_version.parse(None) is None
+    assert agent_version.parse("3.20.0") == (3, 20, 0)
+    assert "dotted numbers" in agent_version.check_version("3.20.x")
+    assert agent_version.check_version("3.20.0") is None
